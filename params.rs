@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Read-only module parameters `zfs_arc_min` and `zfs_arc_max`.
+//!
+//! The parameters are set only at load time (`insmod`, `modprobe`, the kernel
+//! command line for a built-in module) and are registered with mode 0444, so
+//! `/sys/module/rust_lz4/parameters/zfs_arc_{min,max}` can be read but never
+//! written, not even by root.  This is the remedy proposed after the incident
+//! that motivated this module: ARC limits tuned by hand on a live host whose
+//! memory was being ballooned away.
+//!
+//! The `module!` macro cannot express such parameters on every supported
+//! kernel (6.12 has no `params:`, 7.3 registers them with mode 0), so each one
+//! is a `struct kernel_param` placed in the `__param` section by hand, exactly
+//! what C's `module_param_cb()` emits.  Parsing uses the kernel's own
+//! `kstrtoull()` (decimal, `0x` hex, `0` octal); values that are not a `u64`
+//! are refused at parse time with a line naming the parameter, the value and
+//! the valid range.  The ARC rules that relate the two values and the machine's
+//! memory are checked afterwards, in [`effective_limits`].
+
+use crate::arc::{self, ArcLimits, ARC_MAX_FLOOR, ARC_MIN_FLOOR};
+use core::ffi::{c_int, CStr};
+use core::sync::atomic::{AtomicU64, Ordering};
+use kernel::{bindings, prelude::*};
+
+/// Stands for `struct module`, of which only the address is used.
+#[repr(C)]
+struct ModuleOpaque {
+    _opaque: [u8; 0],
+}
+
+extern "C" {
+    /// This module's `struct module`, emitted by modpost.
+    static __this_module: ModuleOpaque;
+}
+
+/// Value of `zfs_arc_min` in bytes, 0 for automatic.  Written only while the
+/// module is being loaded.
+static ZFS_ARC_MIN: AtomicU64 = AtomicU64::new(0);
+/// Value of `zfs_arc_max` in bytes, 0 for automatic.  Written only while the
+/// module is being loaded.
+static ZFS_ARC_MAX: AtomicU64 = AtomicU64::new(0);
+
+/// A `struct kernel_param` that may live in a `static`.
+#[repr(transparent)]
+struct KernelParam(bindings::kernel_param);
+
+// SAFETY: the raw pointers inside point to `'static` data (name, ops, the
+// value's atomic, this module's `struct module`); the kernel reads them only
+// while parsing arguments and serving sysfs, and the value itself is atomic.
+unsafe impl Sync for KernelParam {}
+
+/// A `struct kernel_param_ops` that may live in a `static`.
+#[repr(transparent)]
+struct KernelParamOps(bindings::kernel_param_ops);
+
+// SAFETY: contains only function pointers and plain integers.
+unsafe impl Sync for KernelParamOps {}
+
+/// Sysfs mode of both parameters: read-only for everybody.
+const PERM_RO: u16 = 0o444;
+
+/// Ops shared by both parameters: our own `set`, C's `get` for a u64.
+static U64_OPS: KernelParamOps = KernelParamOps(bindings::kernel_param_ops {
+    flags: 0,
+    set: Some(param_set_bytes),
+    get: Some(bindings::param_get_ullong),
+    free: None,
+});
+
+/// Declares one read-only `u64` byte-count parameter backed by an atomic.
+macro_rules! byte_param {
+    ($param:ident, $name:literal, $value:ident) => {
+        #[link_section = "__param"]
+        #[used]
+        static $param: KernelParam = KernelParam(bindings::kernel_param {
+            name: $name.as_ptr().cast(),
+            mod_: (&raw const __this_module).cast_mut().cast(),
+            ops: &U64_OPS.0,
+            perm: PERM_RO,
+            level: -1,
+            flags: 0,
+            __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 {
+                arg: $value.as_ptr().cast(),
+            },
+        });
+    };
+}
+
+byte_param!(ZFS_ARC_MIN_PARAM, c"zfs_arc_min", ZFS_ARC_MIN);
+byte_param!(ZFS_ARC_MAX_PARAM, c"zfs_arc_max", ZFS_ARC_MAX);
+
+/// Emits one `.modinfo` string, as `MODULE_PARM_DESC()` / `__MODULE_PARM_TYPE()`.
+macro_rules! modinfo {
+    ($item:ident, $text:literal) => {
+        #[link_section = ".modinfo"]
+        #[used]
+        static $item: [u8; $text.len()] = *$text;
+    };
+}
+
+modinfo!(PARMTYPE_MIN, b"parmtype=zfs_arc_min:ullong\0");
+modinfo!(
+    PARM_MIN,
+    b"parm=zfs_arc_min:Minimum ARC size in bytes, read-only, set at load (0 = max(RAM/32, 32 MiB); else 32 MiB..=c_max)\0"
+);
+modinfo!(PARMTYPE_MAX, b"parmtype=zfs_arc_max:ullong\0");
+modinfo!(
+    PARM_MAX,
+    b"parm=zfs_arc_max:Maximum ARC size in bytes, read-only, set at load (0 = max(5/8 RAM, RAM - 1 GiB); else 64 MiB..RAM)\0"
+);
+
+/// `set` op of both parameters: parse a `u64` with `kstrtoull()`.
+///
+/// Generic over the C character type, which is `i8` on 6.12 and `u8` on later
+/// kernels (`-funsigned-char`); the instance is picked by the field's type.
+///
+/// # Safety
+///
+/// Called by the kernel's parameter parser with `val` a NUL-terminated string
+/// and `kp` one of the parameters above, whose `arg` points to an `AtomicU64`.
+unsafe extern "C" fn param_set_bytes<C>(val: *const C, kp: *const bindings::kernel_param) -> c_int {
+    // SAFETY: `kp` is one of our statics, valid for the module's lifetime.
+    let kp = unsafe { &*kp };
+    // SAFETY: `name` points to a `c"..."` literal.
+    let name = unsafe { CStr::from_ptr(kp.name.cast()) };
+    let name = name.to_str().unwrap_or("?");
+
+    let mut value: u64 = 0;
+    // SAFETY: the parser passes a NUL-terminated string (parameters without a
+    // value never reach a non-NOARG `set` op).
+    let ret = unsafe { bindings::kstrtoull(val.cast(), 0, &mut value) };
+    if ret != 0 {
+        // SAFETY: as above, `val` is NUL-terminated.
+        let text = unsafe { CStr::from_ptr(val.cast()) };
+        let text = text.to_str().unwrap_or("<not UTF-8>");
+        let (why, floor) = if core::ptr::eq(kp, &ZFS_ARC_MIN_PARAM.0) {
+            ("32 MiB up to zfs_arc_max", ARC_MIN_FLOOR)
+        } else {
+            ("64 MiB up to, not including, total RAM", ARC_MAX_FLOOR)
+        };
+        pr_err!(
+            "{}='{}' rejected: {}; valid: 0 for automatic, or {}+ bytes ({}), decimal or 0x hex\n",
+            name,
+            text,
+            if ret == ERANGE.to_errno() {
+                "does not fit in 64 bits"
+            } else {
+                "not an unsigned integer"
+            },
+            floor,
+            why
+        );
+        return EINVAL.to_errno();
+    }
+
+    // SAFETY: `arg` of our parameters points to a static `AtomicU64`.
+    let slot = unsafe { AtomicU64::from_ptr(kp.__bindgen_anon_1.arg.cast::<u64>()) };
+    slot.store(value, Ordering::Relaxed);
+    0
+}
+
+/// Total RAM in bytes, as OpenZFS's `arc_all_memory()` sees it on Linux.
+pub(crate) fn total_ram() -> u64 {
+    // SAFETY: `sysinfo` is plain old data; all-zeroes is a valid value.
+    let mut info: bindings::sysinfo = unsafe { core::mem::zeroed() };
+    // SAFETY: `si_meminfo` only fills in the struct we pass.
+    unsafe { bindings::si_meminfo(&mut info) };
+    // `totalram` is an `unsigned long`: 64 bits on every 64-bit kernel.
+    (info.totalram as u64).saturating_mul(u64::from(info.mem_unit))
+}
+
+/// The values given at load time, `(zfs_arc_min, zfs_arc_max)`.
+pub(crate) fn values() -> (u64, u64) {
+    (
+        ZFS_ARC_MIN.load(Ordering::Relaxed),
+        ZFS_ARC_MAX.load(Ordering::Relaxed),
+    )
+}
+
+/// Validates the parameters against the OpenZFS rules for the current RAM.
+///
+/// Logs one line naming the parameter, its value and the valid range and
+/// returns `EINVAL` when they are refused.
+pub(crate) fn effective_limits() -> Result<ArcLimits> {
+    let (min, max) = values();
+    arc::limits(total_ram(), min, max).map_err(|e| {
+        pr_err!("{}\n", e);
+        EINVAL
+    })
+}

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Judge one guest boot of the rust_lz4 test harness from its console log.
+
+The guest prints KTAP results, then its kernel log between markers and its
+taint flags.  A boot passes only if:
+
+- the guest finished (``rlz4-done``) and printed the whole KTAP plan;
+- no test says ``not ok``;
+- the console has no kernel problem report (WARNING, BUG, Oops, soft lockup,
+  hung task, KASAN/UBSAN/lockdep report, panic), except those a negative
+  control expects with ``--expect``;
+- the kernel is tainted by nothing but out-of-tree (O) or unsigned (E)
+  modules, unless the taint comes from an expected report.
+
+Prints one line per test and the counts on the last line as
+``PASSED FAILED``; exits 1 if anything failed.
+"""
+
+import argparse
+import re
+import sys
+
+PROBLEMS = [
+    r"WARNING:",
+    r"BUG:",
+    r"Oops",
+    r"soft lockup",
+    r"hard LOCKUP",
+    r"blocked for more than \d+ seconds",
+    r"Kernel panic",
+    r"general protection fault",
+    r"UBSAN:",
+    r"KASAN:",
+    r"possible circular locking",
+    r"inconsistent lock state",
+    r"kmemleak:.*new suspected memory leaks",
+    r"Call Trace:",
+]
+PROBLEM_RE = re.compile("|".join(PROBLEMS))
+# Taint bits that loading an out-of-tree module sets by itself.
+TAINT_OOT = 1 << 12  # O
+TAINT_UNSIGNED = 1 << 13  # E
+TAINT_NAMES = "PFSRMBUDAWCIOELKXTN"
+
+RESULT_RE = re.compile(r"^(not ok|ok) (\d+) (\S+)(.*)$")
+PLAN_RE = re.compile(r"^1\.\.(\d+)$")
+TIMESTAMP_RE = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+
+
+def taint_letters(value):
+    return "".join(c for i, c in enumerate(TAINT_NAMES) if value & (1 << i))
+
+
+def judge(lines, label, expect=(), quiet=False):
+    """Return (passed, failed, messages) for one console log."""
+    results = []
+    plan = None
+    done = False
+    taint = None
+    problems = []
+    expected_seen = {e: [] for e in expect}
+    for raw in lines:
+        line = raw.rstrip("\r\n").replace("\r", "")
+        if line == "rlz4-done":
+            done = True
+        m = re.match(r"^rlz4-tainted: (\d+)$", line)
+        if m:
+            taint = int(m.group(1))
+        m = PLAN_RE.match(line)
+        if m and plan is None:
+            plan = int(m.group(1))
+        m = RESULT_RE.match(line)
+        if m:
+            results.append((m.group(1) == "ok", int(m.group(2)), m.group(3)))
+            continue
+        body = TIMESTAMP_RE.sub("", line.lstrip("# "))
+        if PROBLEM_RE.search(body):
+            matched = [e for e in expect if re.search(e, body)]
+            for e in matched:
+                expected_seen[e].append(body)
+            if not matched:
+                problems.append(body)
+
+    out = []
+    passed = failed = 0
+    for ok, num, name in results:
+        out.append(f"{'ok' if ok else 'not ok'} {label}/{name}")
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+
+    def check(name, cond, why):
+        nonlocal passed, failed
+        if cond:
+            passed += 1
+            if not quiet:
+                out.append(f"ok {label}/{name}")
+        else:
+            failed += 1
+            out.append(f"not ok {label}/{name}: {why}")
+
+    check("guest_finished", done, "guest did not reach the end (crash, panic or timeout)")
+    check(
+        "ktap_plan",
+        plan is not None and plan == len(results),
+        f"plan {plan} but {len(results)} results",
+    )
+    # A problem report that follows a Call Trace of an expected report is part
+    # of it; report the first few lines only.
+    check(
+        "no_kernel_problems",
+        not problems,
+        "kernel reported: " + " | ".join(problems[:5]),
+    )
+    for e, seen in expected_seen.items():
+        check(
+            f"expected[{e}]",
+            bool(seen),
+            f"negative control: expected a kernel report matching '{e}', none came",
+        )
+    allowed = TAINT_OOT | TAINT_UNSIGNED
+    if expect:
+        # An expected soft lockup or warning taints the kernel (L, W).
+        allowed |= (1 << 14) | (1 << 9) | (1 << 7)
+    check(
+        "taint",
+        taint is not None and taint & ~allowed == 0,
+        f"tainted {taint} ({taint_letters(taint or 0)})",
+    )
+    return passed, failed, out
+
+
+def selftest():
+    """Negative controls for the judge itself: each bad log must fail."""
+    good = [
+        "KTAP version 1",
+        "1..2",
+        "ok 1 a",
+        "# diagnostic",
+        "ok 2 b",
+        "rlz4-dmesg-begin",
+        "[    1.0] rust_lz4: loaded",
+        "rlz4-dmesg-end",
+        "rlz4-tainted: 4096",
+        "rlz4-done",
+    ]
+    cases = {
+        "good": (good, (), True),
+        "not_ok": ([l.replace("ok 2 b", "not ok 2 b") for l in good], (), False),
+        "short_plan": ([l for l in good if l != "ok 2 b"], (), False),
+        "no_done": ([l for l in good if l != "rlz4-done"], (), False),
+        "warning": (good[:6] + ["[    2.0] WARNING: CPU: 0 PID: 1 at x"] + good[6:], (), False),
+        "oops": (good[:6] + ["[    2.0] Oops: 0000 [#1] SMP"] + good[6:], (), False),
+        "lockup": (good[:6] + ["[   30.0] watchdog: BUG: soft lockup - CPU#0 stuck for 22s!"] + good[6:], (), False),
+        "hung": (good[:6] + ["[  130.0] INFO: task x:1 blocked for more than 120 seconds."] + good[6:], (), False),
+        "taint_W": ([l.replace("4096", str(4096 | 512)) for l in good], (), False),
+        "no_taint": ([l for l in good if not l.startswith("rlz4-tainted")], (), False),
+        "expected_missing": (good, ("soft lockup",), False),
+        "expected_seen": (
+            good[:6] + ["[   30.0] watchdog: BUG: soft lockup - CPU#0 stuck for 22s!"] + good[6:],
+            ("soft lockup",),
+            True,
+        ),
+    }
+    bad = 0
+    for name, (lines, expect, want_pass) in cases.items():
+        _, failed, _ = judge(lines, name, expect, quiet=True)
+        if (failed == 0) != want_pass:
+            print(f"not ok ktap_selftest/{name}")
+            bad += 1
+        else:
+            print(f"ok ktap_selftest/{name}")
+    print(f"{len(cases) - bad} {bad}")
+    return 1 if bad else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("log", nargs="?")
+    ap.add_argument("--label", default="guest")
+    ap.add_argument("--expect", action="append", default=[], help="regex a negative control must produce")
+    ap.add_argument("--selftest", action="store_true")
+    args = ap.parse_args()
+    if args.selftest:
+        return selftest()
+    if not args.log:
+        ap.error("log is required")
+    with open(args.log, errors="replace") as f:
+        passed, failed, out = judge(f, args.label, tuple(args.expect))
+    for line in out:
+        print(line)
+    print(f"{passed} {failed}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

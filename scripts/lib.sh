@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the rust_lz4 scripts.  Sourced, never run.
+
+CACHE=${RUST_LZ4_CACHE:-$HOME/.cache/rust_lz4}
+# Debian's rustc-web ships rust-src; rustup's rustc (first in PATH) does not.
+RUSTC=/usr/bin/rustc
+RUSTDOC=/usr/bin/rustdoc
+CLIPPY_DRIVER=/usr/bin/clippy-driver
+RUSTFMT=/usr/bin/rustfmt
+BINDGEN=$CACHE/bindgen/bin/bindgen
+export CACHE RUSTC RUSTDOC CLIPPY_DRIVER RUSTFMT BINDGEN
+
+KERNELS="7.3 6.12"
+DEFAULT_KERNEL=7.3
+
+# Arguments for every make in a kernel tree (test kernels and the module).
+kmake_args() {
+	echo LLVM=-19 RUSTC=$RUSTC RUSTDOC=$RUSTDOC HOSTRUSTC=$RUSTC CLIPPY_DRIVER=$CLIPPY_DRIVER BINDGEN=$BINDGEN
+}
+
+# Seconds since $1 as "XmYYs".
+elapsed() {
+	local s=$(($(date +%s) - $1))
+	printf '%dm%02ds' $((s / 60)) $((s % 60))
+}
+
+die() { printf '%s: error: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }

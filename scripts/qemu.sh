@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a test kernel with an initramfs under TCG and save the console.
+#
+#   qemu.sh BZIMAGE INITRD LOG [options]
+#     --mem SIZE       guest RAM (QEMU syntax: 512M, 2G); default 512M
+#     --smp N          vCPUs; default 2
+#     --append ARGS    extra kernel command line
+#     --timeout SECS   kill the guest after SECS; default 300
+#
+# The guest ends itself with `reboot -f` (QEMU runs with -no-reboot).  Exit
+# status: 0 when the guest ended by itself, 124 on timeout, else QEMU's.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+[ $# -ge 3 ] || die "usage: qemu.sh BZIMAGE INITRD LOG [--mem M] [--smp N] [--append A] [--timeout S]"
+bz=$1 initrd=$2 log=$3
+shift 3
+mem=512M smp=2 append= timeout=300
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	*) die "unknown option $1" ;;
+	esac
+done
+
+# KVM is unusable on these machines (see DEVELOPERS.md): always TCG.
+rc=0
+timeout --foreground -k 10 "$timeout" \
+	qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp "$smp" \
+	-kernel "$bz" -initrd "$initrd" \
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic $append" \
+	-nographic -no-reboot -monitor none -serial stdio -nic none </dev/null >"$log" 2>&1 || rc=$?
+exit $rc

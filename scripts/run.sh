@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make run`: build what is missing, boot the test kernel (7.3 by default) in
+# QEMU, load rust_lz4 with example values and show its parameters.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+. "$here/lib.sh"
+
+K=${KERNEL:-$DEFAULT_KERNEL}
+MEM=${MEM:-1G}
+bash "$here/setup.sh"
+kdir=$(bash "$here/kernel.sh" build "$K")
+ko=$(bash "$here/module.sh" "$kdir" "$top/out/$K" 2>"$top/out/module-$K.log") ||
+	{ cat "$top/out/module-$K.log" >&2; die "module build failed"; }
+bash "$here/initramfs.sh" "$kdir" "$ko" "$top/out/$K/initrd.cpio"
+log=$top/out/$K/run.log
+echo "run: booting Linux $K with $MEM RAM under QEMU (TCG); console log: $log" >&2
+rc=0
+bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$top/out/$K/initrd.cpio" "$log" \
+	--mem "$MEM" --smp 2 --append "rlz4.suite=demo" --timeout 120 || rc=$?
+sed -n '/^rlz4-demo-begin/,/^rlz4-demo-end/p' "$log" | sed '1d;$d' | tr -d '\r'
+grep -q '^rlz4-done' "$log" || die "guest did not finish (qemu rc $rc); see $log"

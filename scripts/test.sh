@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make test`: everything, from a fresh machine.
+#
+#   1. setup (packages, bindgen, kernel sources) and the two test kernels;
+#   2. lints: rustfmt, and a CLIPPY=1 module build per kernel with no warning;
+#   3. host tests: the ARC rules (arc.rs), the harness's own judge, and the
+#      decoder crate's suite (scripts/host-test.sh);
+#   4. guest suites in QEMU on each kernel, at two RAM sizes.
+#
+# Environment: KERNELS_UNDER_TEST="6.12" (default: all lines), MEMS="512M 2G".
+# Ends with one line "N passed, N failed"; exits 1 if anything failed.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+. "$here/lib.sh"
+
+KERNELS=${KERNELS_UNDER_TEST:-$KERNELS}
+MEMS=${MEMS:-512M 2G}
+OUT=$top/out
+mkdir -p "$OUT/host"
+T0=$(date +%s)
+PASSED=0
+FAILED=0
+FAILURES=()
+
+pass() { PASSED=$((PASSED + 1)); echo "ok $1"; }
+fail() { FAILED=$((FAILED + 1)); FAILURES+=("$1"); echo "not ok $1${2:+: $2}"; }
+# add_counts LABEL "P F": add counts reported by a sub-suite.
+add_counts() {
+	local p=${2% *} f=${2#* }
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	[ "$f" = 0 ] || FAILURES+=("$1 ($f failed)")
+}
+# cargo_counts LOG: "P F" summed over cargo's "test result:" lines.
+cargo_counts() {
+	awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+	     END { print p + 0, f + 0 }' "$1"
+}
+section() { echo; echo "== $* ($(elapsed "$T0"))"; }
+
+section setup
+bash "$here/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+section "lint: rustfmt"
+ksrc=$CACHE/src/linux-$DEFAULT_KERNEL
+if $RUSTFMT --check --edition 2021 --config-path "$ksrc/.rustfmt.toml" \
+	"$top/rust_lz4.rs" >"$OUT/host/rustfmt.log" 2>&1; then
+	pass lint/rustfmt
+else
+	head -40 "$OUT/host/rustfmt.log"
+	fail lint/rustfmt "run: rustfmt --edition 2021 --config-path $ksrc/.rustfmt.toml rust_lz4.rs (formats every module it declares)"
+fi
+
+section "host: ARC rules (arc.rs)"
+if $RUSTC --edition 2021 --test -o "$OUT/host/arc_tests" "$top/arc.rs" >"$OUT/host/arc.log" 2>&1 &&
+	"$OUT/host/arc_tests" >>"$OUT/host/arc.log" 2>&1; then :; fi
+grep -E '^test |^test result' "$OUT/host/arc.log"
+c=$(cargo_counts "$OUT/host/arc.log")
+[ "$c" = "0 0" ] && { cat "$OUT/host/arc.log"; c="0 1"; }
+add_counts host/arc "$c"
+
+section "host: harness judge self-test (negative controls)"
+c=$(python3 "$here/ktap.py" --selftest | tee "$OUT/host/ktap-selftest.log" | tail -1)
+grep '^not ok' "$OUT/host/ktap-selftest.log"
+add_counts host/ktap-selftest "$c"
+
+if [ -x "$here/host-test.sh" ]; then
+	section "host: decoder (scripts/host-test.sh)"
+	rc=0
+	bash "$here/host-test.sh" 2>&1 | tee "$OUT/host/host-test.log" || rc=$?
+	c=$(cargo_counts "$OUT/host/host-test.log")
+	add_counts host/decoder "$c"
+	[ $rc = 0 ] || fail host/decoder "scripts/host-test.sh exited $rc"
+fi
+
+for K in $KERNELS; do
+	section "kernel $K"
+	if ! kdir=$(bash "$here/kernel.sh" build "$K"); then
+		fail "$K/kernel-build"
+		continue
+	fi
+	mlog=$OUT/module-$K.log
+	if ! ko=$(bash "$here/module.sh" "$kdir" "$OUT/$K" CLIPPY=1 2>"$mlog"); then
+		tail -30 "$mlog"
+		fail "$K/module-build" "see $mlog"
+		continue
+	fi
+	pass "$K/module-build"
+	if grep -E '^(warning|error)(\[|:)' "$mlog" >/dev/null; then
+		grep -E -A6 '^(warning|error)(\[|:)' "$mlog" | head -60
+		fail "lint/$K/clippy-and-compiler-warnings" "see $mlog"
+	else
+		pass "lint/$K/clippy-and-compiler-warnings"
+	fi
+	bash "$here/initramfs.sh" "$kdir" "$ko" "$OUT/$K/initrd.cpio" || { fail "$K/initramfs"; continue; }
+	for mem in $MEMS; do
+		for suite in params; do
+			label=$K/$mem/$suite
+			log=$OUT/$K/boot-$mem-$suite.log
+			bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$OUT/$K/initrd.cpio" "$log" \
+				--mem "$mem" --smp 2 --append "rlz4.suite=$suite" --timeout 300
+			res=$(python3 "$here/ktap.py" "$log" --label "$label")
+			echo "$res" | sed '$d' | grep -v '^ok .*/\(guest_finished\|ktap_plan\|no_kernel_problems\|taint\)$' || true
+			add_counts "$label" "$(echo "$res" | tail -1)"
+		done
+	done
+done
+
+section "summary"
+for f in "${FAILURES[@]+"${FAILURES[@]}"}"; do echo "failed: $f"; done
+echo "wall time: $(elapsed "$T0")"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]

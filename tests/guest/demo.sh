@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# What `make run` shows: the module loaded with example values, its read-only
+# parameters, a refused root write, the effective limits and a refused load.
+. /tests/lib.sh
+
+say() { printf '\n$ %s\n' "$*"; }
+run() { say "$*"; sh -c "$*" 2>&1; }
+
+echo "rlz4-demo-begin"
+echo "Linux $(uname -r), $(($(allmem) / MIB)) MiB RAM"
+run "insmod /rust_lz4.ko zfs_arc_min=0x4000000 zfs_arc_max=536870912"
+run "ls -l $PARAMS/"
+run "grep . $PARAMS/*"
+run "echo 1073741824 > $PARAMS/zfs_arc_max     # as root"
+run "cat $PARAMS/zfs_arc_max"
+run "cat $ARCSTATS"
+run "dmesg | grep rust_lz4:"
+run "rmmod rust_lz4"
+mark=$(kmsg_mark)
+run "insmod /rust_lz4.ko zfs_arc_max=16M"
+say "dmesg | grep rust_lz4:"
+kmsg_since "$mark" | grep 'rust_lz4:'
+echo "rlz4-demo-end"

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# KTAP helpers for the in-guest suites.  Sourced by tests/guest/*.sh.
+
+MOD=rust_lz4
+KO=/rust_lz4.ko
+PARAMS=/sys/module/$MOD/parameters
+ARCSTATS=/proc/$MOD/arcstats
+MIB=$((1 << 20))
+GIB=$((1 << 30))
+
+_n=0
+_failed=0
+
+ktap_begin() {
+	echo "KTAP version 1"
+	echo "1..$1"
+}
+
+# ok NAME COMMAND...: one test, passing when COMMAND succeeds.  Output of
+# COMMAND is kept as KTAP diagnostics, so a failure explains itself.
+ok() {
+	local name=$1 out rc
+	shift
+	_n=$((_n + 1))
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ -n "$out" ]; then
+		echo "$out" | sed 's/^/# /'
+	fi
+	if [ $rc = 0 ]; then
+		echo "ok $_n $name"
+	else
+		_failed=$((_failed + 1))
+		echo "not ok $_n $name"
+	fi
+}
+
+# fail MESSAGE: print a diagnostic and return 1 (for use inside checks).
+fail() {
+	echo "$*"
+	return 1
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+loaded() { [ -d /sys/module/$MOD ]; }
+
+unload() {
+	if loaded; then rmmod $MOD || return 1; fi
+	! loaded || fail "module still loaded after rmmod"
+}
+
+# Total RAM in bytes as the kernel counts it (totalram_pages).
+allmem() {
+	echo $(($(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo) * 1024))
+}
+
+max2() { if [ "$1" -gt "$2" ]; then echo "$1"; else echo "$2"; fi; }
+
+# OpenZFS defaults, written independently of arc.rs: arc_set_limits() and
+# arc_default_max() for Linux.
+default_c_min() { max2 $(($(allmem) / 32)) $((32 * MIB)); }
+default_c_max() {
+	local m=$(allmem) size
+	if [ "$m" -ge $GIB ]; then size=$((m - GIB)); else size=$(default_c_min); fi
+	max2 $((m * 5 / 8)) "$size"
+}
+
+# arcstat NAME: data column of NAME in the arcstats file.
+arcstat() {
+	awk -v n="$1" '$1 == n && $2 == 4 { print $3 }' $ARCSTATS
+}
+
+param() { cat $PARAMS/$1; }
+
+# kmsg_mark: write a unique marker into the kernel log and print it.
+_marks=0
+kmsg_mark() {
+	_marks=$((_marks + 1))
+	local m="rlz4-mark-$$-$_marks-$(date +%s%N)"
+	echo "$m" >/dev/kmsg
+	echo "$m"
+}
+
+# kmsg_since MARK: the kernel log after MARK.
+kmsg_since() { dmesg | sed -n "/$1/,\$p" | tail -n +2; }
