@@ -18,7 +18,7 @@ use crate::glue::{self, ProcDirEntry, SeqFile};
 use core::ffi::{c_int, c_void};
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::prelude::*;
+use kernel::{c_str, prelude::*};
 
 /// Effective `c_min` shown in the file.
 static C_MIN: AtomicU64 = AtomicU64::new(0);
@@ -87,7 +87,11 @@ impl ProcFile {
         // SAFETY: the names are NUL-terminated literals; `show` stays valid
         // until `drop` removes the entry, and removal waits for readers.
         let dir =
-            unsafe { glue::rust_lz4_proc_create(c"rust_lz4".as_ptr(), c"arcstats".as_ptr(), show) };
+            unsafe { glue::rust_lz4_proc_create(
+                c_str!("rust_lz4").as_char_ptr().cast(),
+                c_str!("arcstats").as_char_ptr().cast(),
+                show,
+            ) };
         if dir.is_null() {
             return Err(ENOMEM);
         }

@@ -19,9 +19,9 @@
 //! memory are checked afterwards, in [`effective_limits`].
 
 use crate::arc::{self, ArcLimits, ARC_MAX_FLOOR, ARC_MIN_FLOOR};
-use core::ffi::{c_int, CStr};
+use core::ffi::c_int;
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::{bindings, prelude::*};
+use kernel::{bindings, prelude::*, str::CStr};
 
 /// Stands for `struct module`, of which only the address is used.
 #[repr(C)]
@@ -87,8 +87,8 @@ macro_rules! byte_param {
     };
 }
 
-byte_param!(ZFS_ARC_MIN_PARAM, c"zfs_arc_min", ZFS_ARC_MIN);
-byte_param!(ZFS_ARC_MAX_PARAM, c"zfs_arc_max", ZFS_ARC_MAX);
+byte_param!(ZFS_ARC_MIN_PARAM, b"zfs_arc_min\0", ZFS_ARC_MIN);
+byte_param!(ZFS_ARC_MAX_PARAM, b"zfs_arc_max\0", ZFS_ARC_MAX);
 
 /// Emits one `.modinfo` string, as `MODULE_PARM_DESC()` / `__MODULE_PARM_TYPE()`.
 macro_rules! modinfo {
@@ -122,8 +122,8 @@ modinfo!(
 unsafe extern "C" fn param_set_bytes<C>(val: *const C, kp: *const bindings::kernel_param) -> c_int {
     // SAFETY: `kp` is one of our statics, valid for the module's lifetime.
     let kp = unsafe { &*kp };
-    // SAFETY: `name` points to a `c"..."` literal.
-    let name = unsafe { CStr::from_ptr(kp.name.cast()) };
+    // SAFETY: `name` points to a NUL-terminated literal.
+    let name = unsafe { CStr::from_char_ptr(kp.name.cast()) };
     let name = name.to_str().unwrap_or("?");
 
     let mut value: u64 = 0;
@@ -132,24 +132,25 @@ unsafe extern "C" fn param_set_bytes<C>(val: *const C, kp: *const bindings::kern
     let ret = unsafe { bindings::kstrtoull(val.cast(), 0, &mut value) };
     if ret != 0 {
         // SAFETY: as above, `val` is NUL-terminated.
-        let text = unsafe { CStr::from_ptr(val.cast()) };
+        let text = unsafe { CStr::from_char_ptr(val.cast()) };
         let text = text.to_str().unwrap_or("<not UTF-8>");
-        let (why, floor) = if core::ptr::eq(kp, &ZFS_ARC_MIN_PARAM.0) {
+        let (range, floor) = if core::ptr::eq(kp, &ZFS_ARC_MIN_PARAM.0) {
             ("32 MiB up to zfs_arc_max", ARC_MIN_FLOOR)
         } else {
             ("64 MiB up to, not including, total RAM", ARC_MAX_FLOOR)
+        };
+        let why = if ret == ERANGE.to_errno() {
+            "does not fit in 64 bits"
+        } else {
+            "not an unsigned integer"
         };
         pr_err!(
             "{}='{}' rejected: {}; valid: 0 for automatic, or {}+ bytes ({}), decimal or 0x hex\n",
             name,
             text,
-            if ret == ERANGE.to_errno() {
-                "does not fit in 64 bits"
-            } else {
-                "not an unsigned integer"
-            },
+            why,
             floor,
-            why
+            range
         );
         return EINVAL.to_errno();
     }
@@ -185,7 +186,9 @@ pub(crate) fn values() -> (u64, u64) {
 pub(crate) fn effective_limits() -> Result<ArcLimits> {
     let (min, max) = values();
     arc::limits(total_ram(), min, max).map_err(|e| {
-        pr_err!("{}\n", e);
+        // `format_args!` formats with `core::fmt::Display`, which the kernel's
+        // printing macros accept on every supported kernel.
+        pr_err!("{}\n", format_args!("{}", e));
         EINVAL
     })
 }

@@ -77,14 +77,15 @@ arcstat() {
 
 param() { cat $PARAMS/$1; }
 
-# kmsg_mark: write a unique marker into the kernel log and print it.
-_marks=0
+# kmsg_mark: write a unique marker into the kernel log and print it.  The
+# counter lives in a file: callers run it in a subshell.
 kmsg_mark() {
-	_marks=$((_marks + 1))
-	local m="rlz4-mark-$$-$_marks-$(date +%s%N)"
-	echo "$m" >/dev/kmsg
-	echo "$m"
+	local n
+	n=$(($(cat /tmp/kmsg_marks 2>/dev/null || echo 0) + 1))
+	echo $n >/tmp/kmsg_marks
+	echo "rlz4-mark-$n" >/dev/kmsg
+	echo "rlz4-mark-$n"
 }
 
 # kmsg_since MARK: the kernel log after MARK.
-kmsg_since() { dmesg | sed -n "/$1/,\$p" | tail -n +2; }
+kmsg_since() { dmesg | sed -n "/$1\$/,\$p" | tail -n +2; }
