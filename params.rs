@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Read-only module parameters `zfs_arc_min` and `zfs_arc_max`.
+//! Read-only module parameters: `zfs_arc_min`, `zfs_arc_max` and
+//! `yield_interval`.
 //!
 //! The parameters are set only at load time (`insmod`, `modprobe`, the kernel
 //! command line for a built-in module) and are registered with mode 0444, so
@@ -18,7 +19,8 @@
 //! the valid range.  The ARC rules that relate the two values and the machine's
 //! memory are checked afterwards, in [`effective_limits`].
 
-use crate::arc::{self, ArcLimits, ARC_MAX_FLOOR, ARC_MIN_FLOOR};
+use crate::arc::{self, ArcLimits};
+use crate::lz4::{DEFAULT_YIELD_INTERVAL, MIN_YIELD_INTERVAL};
 use core::ffi::c_int;
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{bindings, prelude::*, str::CStr};
@@ -40,6 +42,14 @@ static ZFS_ARC_MIN: AtomicU64 = AtomicU64::new(0);
 /// Value of `zfs_arc_max` in bytes, 0 for automatic.  Written only while the
 /// module is being loaded.
 static ZFS_ARC_MAX: AtomicU64 = AtomicU64::new(0);
+/// Bytes of decoder progress between two yield points.  Written only while
+/// the module is being loaded.
+static YIELD_INTERVAL: AtomicU64 = AtomicU64::new(DEFAULT_YIELD_INTERVAL as u64);
+
+/// Smallest `yield_interval`: below it, yielding would cost more than decoding.
+const YIELD_INTERVAL_MIN: u64 = MIN_YIELD_INTERVAL as u64;
+/// Largest `yield_interval`: 16 MiB, one maximal ZFS block.
+const YIELD_INTERVAL_MAX: u64 = 16 << 20;
 
 /// A `struct kernel_param` that may live in a `static`.
 #[repr(transparent)]
@@ -89,6 +99,7 @@ macro_rules! byte_param {
 
 byte_param!(ZFS_ARC_MIN_PARAM, b"zfs_arc_min\0", ZFS_ARC_MIN);
 byte_param!(ZFS_ARC_MAX_PARAM, b"zfs_arc_max\0", ZFS_ARC_MAX);
+byte_param!(YIELD_INTERVAL_PARAM, b"yield_interval\0", YIELD_INTERVAL);
 
 /// Emits one `.modinfo` string, as `MODULE_PARM_DESC()` / `__MODULE_PARM_TYPE()`.
 macro_rules! modinfo {
@@ -108,6 +119,11 @@ modinfo!(PARMTYPE_MAX, b"parmtype=zfs_arc_max:ullong\0");
 modinfo!(
     PARM_MAX,
     b"parm=zfs_arc_max:Maximum ARC size in bytes, read-only, set at load (0 = max(5/8 RAM, RAM - 1 GiB); else 64 MiB..RAM)\0"
+);
+modinfo!(PARMTYPE_YIELD, b"parmtype=yield_interval:ullong\0");
+modinfo!(
+    PARM_YIELD,
+    b"parm=yield_interval:Bytes of decoder progress (input + output) between two cond_resched() points, read-only (default 65536; 256..=16777216)\0"
 );
 
 /// `set` op of both parameters: parse a `u64` with `kstrtoull()`.
@@ -134,10 +150,12 @@ unsafe extern "C" fn param_set_bytes<C>(val: *const C, kp: *const bindings::kern
         // SAFETY: as above, `val` is NUL-terminated.
         let text = unsafe { CStr::from_char_ptr(val.cast()) };
         let text = text.to_str().unwrap_or("<not UTF-8>");
-        let (range, floor) = if core::ptr::eq(kp, &ZFS_ARC_MIN_PARAM.0) {
-            ("32 MiB up to zfs_arc_max", ARC_MIN_FLOOR)
+        let valid = if core::ptr::eq(kp, &ZFS_ARC_MIN_PARAM.0) {
+            "0 for automatic, or 33554432 (32 MiB) up to zfs_arc_max"
+        } else if core::ptr::eq(kp, &ZFS_ARC_MAX_PARAM.0) {
+            "0 for automatic, or 67108864 (64 MiB) up to, not including, total RAM"
         } else {
-            ("64 MiB up to, not including, total RAM", ARC_MAX_FLOOR)
+            "256..=16777216"
         };
         let why = if ret == ERANGE.to_errno() {
             "does not fit in 64 bits"
@@ -145,12 +163,11 @@ unsafe extern "C" fn param_set_bytes<C>(val: *const C, kp: *const bindings::kern
             "not an unsigned integer"
         };
         pr_err!(
-            "{}='{}' rejected: {}; valid: 0 for automatic, or {}+ bytes ({}), decimal or 0x hex\n",
+            "{}='{}' rejected: {}; valid range: {} bytes, decimal or 0x hex\n",
             name,
             text,
             why,
-            floor,
-            range
+            valid
         );
         return EINVAL.to_errno();
     }
@@ -191,4 +208,23 @@ pub(crate) fn effective_limits() -> Result<ArcLimits> {
         pr_err!("{}\n", format_args!("{}", e));
         EINVAL
     })
+}
+
+/// The validated `yield_interval`.
+///
+/// Logs one line naming the parameter, its value and the valid range and
+/// returns `EINVAL` when it is out of range.
+pub(crate) fn yield_interval() -> Result<usize> {
+    let v = YIELD_INTERVAL.load(Ordering::Relaxed);
+    if !(YIELD_INTERVAL_MIN..=YIELD_INTERVAL_MAX).contains(&v) {
+        pr_err!(
+            "yield_interval={} rejected: out of range; valid range {}..={} bytes\n",
+            v,
+            YIELD_INTERVAL_MIN,
+            YIELD_INTERVAL_MAX
+        );
+        return Err(EINVAL);
+    }
+    // At most 16 MiB: exact in a `usize`.
+    Ok(v as usize)
 }

@@ -11,7 +11,12 @@
 //! - registers `zfs_arc_min` / `zfs_arc_max` read-only (0444), accepted only
 //!   at load time and validated against the OpenZFS rules ([`params`], [`arc`]);
 //! - reports the effective limits in `/proc/rust_lz4/arcstats`, in the
-//!   `name type data` form of OpenZFS's `arcstats` ([`arcstats`]).
+//!   `name type data` form of OpenZFS's `arcstats` ([`arcstats`]);
+//! - decompresses LZ4 (raw blocks, the ZFS framing, LZ4 frames, legacy
+//!   frames) with a decoder that is memory-safe on any input ([`lz4`]),
+//!   yielding the CPU at bounded intervals and stopping on fatal signals,
+//!   for kernel code ([`service::decompress`]) and, through
+//!   `/dev/rust_lz4`, for userspace ([`service::device`]).
 //!
 //! See `Documentation/rust_lz4.rst`.
 
@@ -20,7 +25,9 @@ use kernel::prelude::*;
 pub mod arc;
 mod arcstats;
 mod glue;
+pub mod lz4;
 mod params;
+pub mod service;
 
 module! {
     type: RustLz4,
@@ -29,14 +36,16 @@ module! {
     license: "GPL",
 }
 
-/// The loaded module: owns `/proc/rust_lz4`.
+/// The loaded module: owns `/dev/rust_lz4` and `/proc/rust_lz4`.
 struct RustLz4 {
+    _device: service::device::Device,
     _arcstats: arcstats::ProcFile,
 }
 
 impl kernel::Module for RustLz4 {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let limits = params::effective_limits()?;
+        service::resched::set_interval(params::yield_interval()?);
         let (min, max) = params::values();
         pr_info!(
             "zfs_arc_min={} zfs_arc_max={}: c_min={} c_max={} (RAM {} bytes)\n",
@@ -46,8 +55,10 @@ impl kernel::Module for RustLz4 {
             limits.c_max,
             limits.allmem
         );
+        let arcstats = arcstats::ProcFile::new(limits)?;
         Ok(RustLz4 {
-            _arcstats: arcstats::ProcFile::new(limits)?,
+            _device: service::device::Device::register()?,
+            _arcstats: arcstats,
         })
     }
 }

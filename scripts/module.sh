@@ -25,7 +25,7 @@ grep -q '^CONFIG_RUST=y' "$kdir/.config" || die "$kdir has no CONFIG_RUST=y"
 mkdir -p "$out"
 # Refresh the symlink farm: sources can be added or removed.
 find "$out" -maxdepth 1 -type l -delete
-for f in "$top"/Kbuild "$top"/*.rs "$top"/*.[ch] "$top"/lz4 "$top"/include; do
+for f in "$top"/Kbuild "$top"/*.rs "$top"/*.[ch] "$top"/lz4 "$top"/service "$top"/include; do
 	[ -e "$f" ] && ln -s "$f" "$out/"
 done
 

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The decoder's yield hook in the kernel: `cond_resched()`, fatal signals,
+//! and the measurements behind `STATS`.
+//!
+//! The decoder calls [`KernelYield::yield_now`] after at most
+//! [`interval()`] bytes of progress.  Each call gives the CPU away if the
+//! scheduler wants it (a no-op on preemptible kernels, the only way out on
+//! `PREEMPT_NONE`) and stops the decode with `Interrupted` when the task has
+//! a fatal signal pending.  The time between two yield points is measured
+//! and the longest stretch is kept in the statistics.
+
+use super::stats;
+use crate::glue;
+use crate::lz4::{Flow, Yield};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Bytes of progress between two yield points (`yield_interval` parameter).
+static INTERVAL: AtomicUsize = AtomicUsize::new(crate::lz4::DEFAULT_YIELD_INTERVAL);
+
+/// Test-only switch, `<debugfs>/rust_lz4/test_disable_yield` (root, 0600):
+/// when set, the decoder and BENCH never yield.  It exists so that the
+/// soft-lockup test can show that the lockup comes back without yielding.
+static TEST_DISABLE_YIELD: AtomicBool = AtomicBool::new(false);
+
+/// Sets the yield interval, once, at module load.
+pub(crate) fn set_interval(bytes: usize) {
+    INTERVAL.store(bytes, Ordering::Relaxed);
+}
+
+/// The yield interval in bytes of progress.
+pub(crate) fn interval() -> usize {
+    INTERVAL.load(Ordering::Relaxed)
+}
+
+/// The flag behind the debugfs test switch, for `debugfs_create_bool()`.
+pub(crate) fn test_switch() -> *mut bool {
+    TEST_DISABLE_YIELD.as_ptr()
+}
+
+/// Whether yielding is on (it is, unless a test turned it off).
+fn enabled() -> bool {
+    !TEST_DISABLE_YIELD.load(Ordering::Relaxed)
+}
+
+/// Yield hook for one kernel call.
+pub(crate) struct KernelYield {
+    enabled: bool,
+    /// Time of the previous yield point (or of the start), in ns.
+    last: u64,
+    yields: u64,
+    max_gap: u64,
+}
+
+impl KernelYield {
+    /// Starts measuring a call.
+    pub(crate) fn new() -> Self {
+        KernelYield {
+            enabled: enabled(),
+            last: now(),
+            yields: 0,
+            max_gap: 0,
+        }
+    }
+
+    /// A yield point outside the decoder (e.g. between BENCH iterations):
+    /// `Err(EINTR)` when the task must die.
+    pub(crate) fn point(&mut self) -> kernel::error::Result {
+        match self.yield_now() {
+            Flow::Continue => Ok(()),
+            Flow::Stop => Err(kernel::error::code::EINTR),
+        }
+    }
+
+    /// Ends the call: counts the last stretch and publishes the figures.
+    pub(crate) fn finish(mut self) {
+        self.gap();
+        stats::record_yields(self.yields, self.max_gap);
+    }
+
+    /// Closes the stretch since the previous yield point.
+    fn gap(&mut self) {
+        let t = now();
+        self.max_gap = self.max_gap.max(t.saturating_sub(self.last));
+        self.last = t;
+    }
+}
+
+impl Yield for KernelYield {
+    fn interval(&self) -> usize {
+        if self.enabled {
+            interval()
+        } else {
+            usize::MAX
+        }
+    }
+
+    fn yield_now(&mut self) -> Flow {
+        if !self.enabled {
+            return Flow::Continue;
+        }
+        self.gap();
+        self.yields = self.yields.saturating_add(1);
+        // SAFETY: the decoder only runs in process context (ioctl or an
+        // in-module caller documented to sleep), where `cond_resched()` is
+        // allowed; `DEBUG_ATOMIC_SLEEP` kernels check it.
+        unsafe { glue::rust_lz4_cond_resched() };
+        // Time spent scheduled away is not part of a stretch.
+        self.last = now();
+        // SAFETY: reads `current`'s pending signals; always valid in process
+        // context.
+        if unsafe { glue::rust_lz4_fatal_signal_pending() } {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+}
+
+/// Monotonic time in ns.
+pub(crate) fn now() -> u64 {
+    // SAFETY: `ktime_get_ns()` may be called from any context.
+    unsafe { glue::rust_lz4_ktime_ns() }
+}
