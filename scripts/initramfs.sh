@@ -5,6 +5,9 @@
 # module, with the kernel's own gen_init_cpio (no root, no mknod needed).
 #
 #   initramfs.sh KDIR MODULE.ko OUT.cpio [DEST=SRC ...]
+#
+# Each DEST=SRC adds a file, or, when SRC is a directory, the directory DEST
+# with the files directly in SRC.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,7 +35,15 @@ trap 'rm -f "$list"' EXIT
 		echo "file /tests/$(basename "$f") $f 755 0 0"
 	done
 	for extra in "$@"; do
-		echo "file ${extra%%=*} ${extra#*=} 755 0 0"
+		dest=${extra%%=*} src=${extra#*=}
+		if [ -d "$src" ]; then
+			echo "dir $dest 755 0 0"
+			for f in "$src"/*; do
+				[ -f "$f" ] && echo "file $dest/$(basename "$f") $f 644 0 0"
+			done
+		else
+			echo "file $dest $src 755 0 0"
+		fi
 	done
 } >"$list"
 "$gen" "$list" >"$out"

@@ -15,7 +15,16 @@ bash "$here/setup.sh"
 kdir=$(bash "$here/kernel.sh" build "$K")
 ko=$(bash "$here/module.sh" "$kdir" "$top/out/$K" 2>"$top/out/module-$K.log") ||
 	{ cat "$top/out/module-$K.log" >&2; die "module build failed"; }
-bash "$here/initramfs.sh" "$kdir" "$ko" "$top/out/$K/initrd.cpio"
+# A sample to decompress through the device: 4 MiB of kernel source, as an
+# LZ4 frame made by the lz4 CLI.
+demo=$top/out/demo
+mkdir -p "$demo"
+bash "$here/guest-data.sh" --tools-only "$top/out/guest"
+tar -C "$CACHE/src/linux-$K" -cf - mm kernel 2>/dev/null | head -c 4M >"$demo/sample"
+lz4 -q -f -B6 "$demo/sample" "$demo/sample.lz4"
+sha256sum <"$demo/sample" | cut -d' ' -f1 >"$demo/sample.sha256"
+bash "$here/initramfs.sh" "$kdir" "$ko" "$top/out/$K/initrd.cpio" \
+	/bin/rlz4="$top/out/guest/rlz4" /demo="$demo"
 log=$top/out/$K/run.log
 echo "run: booting Linux $K with $MEM RAM under QEMU (TCG); console log: $log" >&2
 rc=0

@@ -7,7 +7,9 @@
 #   2. lints: rustfmt, and a CLIPPY=1 module build per kernel with no warning;
 #   3. host tests: the ARC rules (arc.rs), the harness's own judge, and the
 #      decoder crate's suite (scripts/host-test.sh);
-#   4. guest suites in QEMU on each kernel, at two RAM sizes.
+#   4. guest suites in QEMU on each kernel: parameters at two RAM sizes, the
+#      device, and on PREEMPT_NONE 6.12 the soft-lockup test with its
+#      negative control.
 #
 # Environment: KERNELS_UNDER_TEST="6.12" (default: all lines), MEMS="512M 2G".
 # Ends with one line "N passed, N failed"; exits 1 if anything failed.
@@ -77,6 +79,28 @@ if [ -x "$here/host-test.sh" ]; then
 	[ $rc = 0 ] || fail host/decoder "scripts/host-test.sh exited $rc"
 fi
 
+section "guest tools and data (static rlz4, corpora)"
+GUEST=$OUT/guest
+if bash "$here/guest-data.sh" "$GUEST"; then
+	pass host/guest-data
+else
+	fail host/guest-data "scripts/guest-data.sh failed"
+fi
+
+# boot K KDIR LABEL SUITE MEM SMP TIMEOUT [APPEND [EXPECT]]: one guest run.
+boot() {
+	local K=$1 kdir=$2 label=$3 suite=$4 mem=$5 smp=$6 timeout=$7 append=${8:-} expect=${9:-}
+	local log=$OUT/$K/boot-$label.log res t0
+	t0=$(date +%s)
+	bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$OUT/$K/initrd.cpio" "$log" \
+		--mem "$mem" --smp "$smp" --append "rlz4.suite=$suite $append" --timeout "$timeout"
+	res=$(python3 "$here/ktap.py" "$log" --label "$K/$label" ${expect:+--expect "$expect"})
+	echo "$res" | sed '$d' | grep -v '^ok .*/\(guest_finished\|ktap_plan\|no_kernel_problems\|taint\)$' || true
+	grep -a -E '^# (kbench|SIGKILL|longest|holding|BENCH)' "$log" | tr -d '\r' || true
+	echo "($K/$label: $(elapsed "$t0"), console log $log)"
+	add_counts "$K/$label" "$(echo "$res" | tail -1)"
+}
+
 for K in $KERNELS; do
 	section "kernel $K"
 	if ! kdir=$(bash "$here/kernel.sh" build "$K"); then
@@ -96,18 +120,19 @@ for K in $KERNELS; do
 	else
 		pass "lint/$K/clippy-and-compiler-warnings"
 	fi
-	bash "$here/initramfs.sh" "$kdir" "$ko" "$OUT/$K/initrd.cpio" || { fail "$K/initramfs"; continue; }
+	bash "$here/initramfs.sh" "$kdir" "$ko" "$OUT/$K/initrd.cpio" \
+		/bin/rlz4="$GUEST/rlz4" /corpus="$GUEST/corpus" /bench="$GUEST/bench" \
+		/malformed="$top/tests/corpus/malformed" || { fail "$K/initramfs"; continue; }
 	for mem in $MEMS; do
-		for suite in params; do
-			label=$K/$mem/$suite
-			log=$OUT/$K/boot-$mem-$suite.log
-			bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$OUT/$K/initrd.cpio" "$log" \
-				--mem "$mem" --smp 2 --append "rlz4.suite=$suite" --timeout 300
-			res=$(python3 "$here/ktap.py" "$log" --label "$label")
-			echo "$res" | sed '$d' | grep -v '^ok .*/\(guest_finished\|ktap_plan\|no_kernel_problems\|taint\)$' || true
-			add_counts "$label" "$(echo "$res" | tail -1)"
-		done
+		boot "$K" "$kdir" "params-$mem" params "$mem" 2 300
 	done
+	boot "$K" "$kdir" device device 2G 2 1200
+	# The seed's failure: one vCPU, a 2 s soft-lockup threshold, a 12 s
+	# decode.  Only PREEMPT_NONE can show the negative control.
+	boot "$K" "$kdir" lockup lockup 1G 1 300 "watchdog_thresh=1"
+	if grep -q '^CONFIG_PREEMPT_NONE=y' "$kdir/.config"; then
+		boot "$K" "$kdir" lockup-noyield lockup 1G 1 300 "watchdog_thresh=1 rlz4.noyield=1" "soft lockup"
+	fi
 done
 
 section "summary"

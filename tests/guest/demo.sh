@@ -17,6 +17,14 @@ run "echo 1073741824 > $PARAMS/zfs_arc_max     # as root"
 run "cat $PARAMS/zfs_arc_max"
 run "cat $ARCSTATS"
 run "dmesg | grep rust_lz4:"
+if [ -x /bin/rlz4 ] && [ -f /demo/sample.lz4 ]; then
+	run "ls -l /dev/rust_lz4"
+	run "rlz4 decompress --device --format frame /demo/sample.lz4 /tmp/sample"
+	run "sha256sum /tmp/sample; cat /demo/sample.sha256"
+	run "rlz4 decompress --device --format block --max-output 1M /demo/sample.lz4 /tmp/x   # wrong format"
+	run "rlz4 kbench --block-sizes 128K,1M --min-ms 100 /demo/sample"
+	run "rlz4 stats"
+fi
 run "rmmod rust_lz4"
 mark=$(kmsg_mark)
 run "insmod /rust_lz4.ko zfs_arc_max=16M"

@@ -14,20 +14,59 @@ _failed=0
 
 ktap_begin() {
 	echo "KTAP version 1"
-	echo "1..$1"
+	[ -z "$1" ] || echo "1..$1"
 }
+
+# ktap_end: the plan, for suites whose number of tests depends on their data
+# (KTAP allows the plan after the results).
+ktap_end() { echo "1..$_n"; }
+
+# import_results FILE: number "ok NAME" / "not ok NAME: why" lines written by
+# a tool (rlz4 devcheck, rlz4 corpus-check) as KTAP results.
+import_results() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*)
+			_n=$((_n + 1))
+			echo "ok $_n ${line#ok }"
+			;;
+		"not ok "*)
+			_n=$((_n + 1))
+			_failed=$((_failed + 1))
+			echo "# ${line#not ok }"
+			local name=${line#not ok }
+			echo "not ok $_n ${name%%:*}"
+			;;
+		*) echo "# $line" ;;
+		esac
+	done <"$1"
+}
+
+# uptime_cs: monotonic time in centiseconds.
+uptime_cs() {
+	local u
+	read -r u _ </proc/uptime
+	echo $((${u%.*} * 100 + 1${u#*.} - 100))
+}
+
+# stat_of NAME: one counter from `rlz4 stats`.
+stat_of() { rlz4 stats | awk -v n="$1" '$1 == n { print $2 }'; }
 
 # ok NAME COMMAND...: one test, passing when COMMAND succeeds.  Output of
 # COMMAND is kept as KTAP diagnostics, so a failure explains itself.
 ok() {
-	local name=$1 out rc
+	local name=$1 out rc t0 dt
 	shift
 	_n=$((_n + 1))
+	t0=$(uptime_cs)
 	out=$("$@" 2>&1)
 	rc=$?
+	dt=$(($(uptime_cs) - t0))
 	if [ -n "$out" ]; then
 		echo "$out" | sed 's/^/# /'
 	fi
+	[ $dt -lt 100 ] || echo "# $name took $((dt / 100)) s"
 	if [ $rc = 0 ]; then
 		echo "ok $_n $name"
 	else

@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Raw LZ4 block decoder with `LZ4_decompress_safe` semantics.
+//!
+//! The control flow mirrors liblz4 1.10's `LZ4_decompress_generic` (fast
+//! loop while at least 64 bytes of output room remain, then the safe loop)
+//! so that the set of accepted inputs is exactly liblz4's, including its
+//! end-of-block parsing restrictions, which liblz4 checks against the output
+//! *capacity*. The only intended difference: offset 0 is rejected
+//! ([`Error::OffsetZero`]) where liblz4 zero-fills.
+//!
+//! Everything is safe Rust: fixed-size array copies for the short cases,
+//! pattern expansion for overlapping matches, checked arithmetic where a
+//! length comes from the input.
+
+use super::{Budget, Error, NoYield, Yield};
+
+const RUN_MASK: usize = 15;
+const ML_MASK: usize = 15;
+const MINMATCH: usize = 4;
+const LASTLITERALS: usize = 5;
+const MFLIMIT: usize = 12;
+const FASTLOOP_SAFE_DISTANCE: usize = 64;
+/// Upper bound of the progress of one short sequence (token, up to 14
+/// literals read and written, offset, match of up to 18 bytes).
+const SEQ_COST: usize = 64;
+/// Largest literal or match length accepted (liblz4 sizes are `int`).
+const MAX_LENGTH: usize = 0x7fff_ffff;
+
+/// Decodes the raw LZ4 block `src` into `dst` (capacity `dst.len()`).
+///
+/// Returns the decoded length. Same acceptance as liblz4's
+/// `LZ4_decompress_safe(src, dst, src.len(), dst.len())`, except that
+/// offset 0 is an error.
+pub fn decompress<Y: Yield>(src: &[u8], dst: &mut [u8], hook: &mut Y) -> Result<usize, Error> {
+    let mut budget = Budget::new(hook);
+    let n = decode(src, dst, 0, 0, &mut budget)?;
+    budget.finish();
+    Ok(n)
+}
+
+/// [`decompress`] without a yield hook.
+pub fn decompress_noyield(src: &[u8], dst: &mut [u8]) -> Result<usize, Error> {
+    decompress(src, dst, &mut NoYield)
+}
+
+/// Where the safe loop starts (labels of liblz4's safe loop).
+#[derive(Clone, Copy)]
+enum Entry {
+    /// Read a new token.
+    Token,
+    /// `safe_literal_copy`: literal run of `len` bytes, then the match of `token`.
+    Literals { token: usize, len: usize },
+    /// `_copy_match`: match with length nibble `nibble` (extension not read yet).
+    MatchNibble { offset: usize, nibble: usize },
+    /// `safe_match_copy`: match of `len` bytes.
+    Match { offset: usize, len: usize },
+}
+
+/// Local view of the budget inside one block: progress is tracked as
+/// `ip + op` so the hot check is one add and one compare.
+struct Meter<'b, 'h, Y: Yield> {
+    b: &'b mut Budget<'h, Y>,
+    /// The hook never yields at run time (checks still compiled in).
+    never: bool,
+    pos0: usize,
+    op0: usize,
+    /// A yield is due before `ip + op` would exceed this.
+    qlim: usize,
+}
+
+impl<'b, 'h, Y: Yield> Meter<'b, 'h, Y> {
+    #[inline(always)]
+    fn new(b: &'b mut Budget<'h, Y>, op0: usize) -> Self {
+        let unlimited = b.unlimited();
+        let pos0 = b.pos;
+        let qlim = b.limit.saturating_sub(pos0).saturating_add(op0);
+        Meter {
+            b,
+            never: unlimited,
+            pos0,
+            op0,
+            qlim,
+        }
+    }
+
+    /// No budget checks needed (compile-time for [`NoYield`]).
+    #[inline(always)]
+    fn unlimited(&self) -> bool {
+        Y::NEVER_YIELDS || self.never
+    }
+
+    /// Makes sure `cost` more units fit in the window at `(ip, op)`.
+    #[inline(always)]
+    fn check(&mut self, ip: usize, op: usize, cost: usize) -> Result<(), Error> {
+        if !self.unlimited() && (ip + op).saturating_add(cost) > self.qlim {
+            self.yield_now(ip, op)?;
+        }
+        Ok(())
+    }
+
+    /// Room left in the window at `(ip, op)`.
+    #[inline(always)]
+    fn room(&self, ip: usize, op: usize) -> usize {
+        if self.unlimited() {
+            usize::MAX
+        } else {
+            self.qlim.saturating_sub(ip + op)
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn yield_now(&mut self, ip: usize, op: usize) -> Result<(), Error> {
+        let at = self
+            .pos0
+            .saturating_add(ip)
+            .saturating_add(op.saturating_sub(self.op0));
+        self.b.yield_at(at)?;
+        self.qlim = (ip + op).saturating_add(self.b.interval);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn commit(self, ip: usize, op: usize) {
+        self.b.pos = self
+            .pos0
+            .saturating_add(ip)
+            .saturating_add(op.saturating_sub(self.op0));
+    }
+}
+
+#[inline(always)]
+fn load16(s: &[u8], i: usize) -> Option<u128> {
+    Some(u128::from_ne_bytes(
+        *s.get(i..i.checked_add(16)?)?.first_chunk::<16>()?,
+    ))
+}
+
+#[inline(always)]
+fn store16(d: &mut [u8], i: usize, v: u128) -> Option<()> {
+    *d.get_mut(i..i.checked_add(16)?)?.first_chunk_mut::<16>()? = v.to_ne_bytes();
+    Some(())
+}
+
+#[inline(always)]
+fn load8(s: &[u8], i: usize) -> Option<u64> {
+    Some(u64::from_ne_bytes(
+        *s.get(i..i.checked_add(8)?)?.first_chunk::<8>()?,
+    ))
+}
+
+#[inline(always)]
+fn store8(d: &mut [u8], i: usize, v: u64) -> Option<()> {
+    *d.get_mut(i..i.checked_add(8)?)?.first_chunk_mut::<8>()? = v.to_ne_bytes();
+    Some(())
+}
+
+#[inline(always)]
+fn copy8_within(d: &mut [u8], from: usize, to: usize) -> Option<()> {
+    let v = load8(d, from)?;
+    store8(d, to, v)
+}
+
+#[inline(always)]
+fn copy16_within(d: &mut [u8], from: usize, to: usize) -> Option<()> {
+    let v = load16(d, from)?;
+    store16(d, to, v)
+}
+
+#[inline(always)]
+fn read_le16(s: &[u8], i: usize) -> Option<usize> {
+    let b = s.get(i..)?.first_chunk::<2>()?;
+    Some(usize::from(u16::from_le_bytes(*b)))
+}
+
+/// Copies the 18-byte short match at `op` (`8 <= offset <= op`); writes
+/// exactly 18 bytes. One bounds check for the whole window.
+#[inline(always)]
+fn copy_match18(d: &mut [u8], op: usize, offset: usize) -> Option<()> {
+    let m = op.checked_sub(offset)?;
+    let w = d.get_mut(m..)?;
+    let need = offset.checked_add(18)?;
+    if w.len() < need {
+        return None;
+    }
+    let a = load8(w, 0)?;
+    store8(w, offset, a)?;
+    let b = load8(w, 8)?;
+    store8(w, offset + 8, b)?;
+    let c = *w.get(16..18)?.first_chunk::<2>()?;
+    *w.get_mut(offset + 16..need)?.first_chunk_mut::<2>()? = c;
+    Some(())
+}
+
+/// Copies `len` literals exactly.
+#[inline(always)]
+fn copy_literals(src: &[u8], ip: usize, d: &mut [u8], op: usize, len: usize) -> Option<()> {
+    let s = src.get(ip..ip.checked_add(len)?)?;
+    d.get_mut(op..op.checked_add(len)?)?.copy_from_slice(s);
+    Some(())
+}
+
+/// Copies `len` literals, possibly writing and reading up to 16 bytes past
+/// the end (caller guarantees the room on both sides).
+#[inline(always)]
+fn copy_literals_wild(src: &[u8], ip: usize, d: &mut [u8], op: usize, len: usize) -> Option<()> {
+    if len > 256 {
+        return copy_literals(src, ip, d, op, len);
+    }
+    let mut i = 0;
+    loop {
+        let v = load16(src, ip + i)?;
+        store16(d, op + i, v)?;
+        i += 16;
+        if i >= len {
+            return Some(());
+        }
+    }
+}
+
+/// 8 bytes of the pattern of period `offset` (1..=7) starting at `m`.
+#[inline(always)]
+fn pattern8(d: &[u8], m: usize, offset: usize) -> Option<u64> {
+    let v = u64::from_le(load8(d, m)?);
+    let bits = 8 * offset;
+    let mut p = v & ((1u64 << bits) - 1);
+    let mut have = offset;
+    while have < 8 {
+        p |= p << (8 * have);
+        have *= 2;
+    }
+    Some(p)
+}
+
+/// Copies a match of `len` bytes at `op` from `op - offset`, possibly
+/// writing up to 16 bytes past `op + len` (caller guarantees the room).
+#[inline(always)]
+fn copy_match_wild(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> {
+    let m = op.checked_sub(offset)?;
+    if offset >= 16 {
+        if offset >= len && len > 256 {
+            let (head, tail) = d.split_at_mut_checked(op)?;
+            tail.get_mut(..len)?.copy_from_slice(head.get(m..m + len)?);
+            return Some(());
+        }
+        let mut i = 0;
+        loop {
+            copy16_within(d, m + i, op + i)?;
+            i += 16;
+            if i >= len {
+                return Some(());
+            }
+        }
+    } else if offset >= 8 {
+        let mut i = 0;
+        loop {
+            copy8_within(d, m + i, op + i)?;
+            i += 8;
+            if i >= len {
+                return Some(());
+            }
+        }
+    } else if offset == 0 {
+        None
+    } else {
+        // Store the 8-byte pattern every `stride` bytes (a multiple of the
+        // period), so no load depends on a recent store.
+        let p = pattern8(d, m, offset)?.to_le();
+        let stride = 8 - 8 % offset;
+        let mut i = 0;
+        loop {
+            store8(d, op + i, p)?;
+            i += stride;
+            if i >= len {
+                return Some(());
+            }
+        }
+    }
+}
+
+/// Copies a match of `len` bytes at `op` from `op - offset`, writing exactly
+/// `len` bytes (log2 copies for overlapping matches).
+fn copy_match_exact(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> {
+    let m = op.checked_sub(offset)?;
+    if offset == 1 {
+        let b = *d.get(m)?;
+        d.get_mut(op..op.checked_add(len)?)?.fill(b);
+        return Some(());
+    }
+    let mut done = 0;
+    while done < len {
+        // [m, op + done) is final and periodic; op + done is a multiple of
+        // `offset` past m, so it can be copied as is.
+        let n = (len - done).min(offset + done);
+        let (head, tail) = d.split_at_mut_checked(op + done)?;
+        tail.get_mut(..n)?.copy_from_slice(head.get(m..m + n)?);
+        done += n;
+    }
+    Some(())
+}
+
+/// Reads a length extension (liblz4 `read_variable_length`): the input
+/// limit is `src.len() - slack`; with `initial`, `ip` must be below it first.
+#[inline(always)]
+fn read_length<Y: Yield>(
+    src: &[u8],
+    ip: &mut usize,
+    slack: usize,
+    initial: bool,
+    meter: &mut Meter<'_, '_, Y>,
+    op: usize,
+) -> Result<usize, Error> {
+    let iend = src.len();
+    if initial && *ip + slack >= iend {
+        return Err(Error::TruncatedLength);
+    }
+    let mut len = 0usize;
+    loop {
+        let s = usize::from(*src.get(*ip).ok_or(Error::TruncatedLength)?);
+        *ip += 1;
+        len = len.checked_add(s).ok_or(Error::LengthOverflow)?;
+        if *ip + slack > iend {
+            return Err(Error::TruncatedLength);
+        }
+        if s != 255 {
+            return Ok(len);
+        }
+        if len > MAX_LENGTH {
+            return Err(Error::LengthOverflow);
+        }
+        meter.check(*ip, op, 1)?;
+    }
+}
+
+/// Literal copy that respects the yield budget (2 units per byte), then
+/// reserves [`SEQ_COST`] for the rest of the sequence.
+#[inline(always)]
+fn copy_literals_budget<Y: Yield>(
+    src: &[u8],
+    ip: usize,
+    d: &mut [u8],
+    op: usize,
+    len: usize,
+    meter: &mut Meter<'_, '_, Y>,
+) -> Result<(), Error> {
+    if meter.unlimited() || len.saturating_mul(2).saturating_add(SEQ_COST) <= meter.room(ip, op) {
+        return copy_literals(src, ip, d, op, len).ok_or(Error::LiteralsPastInput);
+    }
+    copy_literals_chunked(src, ip, d, op, len, meter)
+}
+
+#[cold]
+#[inline(never)]
+fn copy_literals_chunked<Y: Yield>(
+    src: &[u8],
+    mut ip: usize,
+    d: &mut [u8],
+    mut op: usize,
+    mut len: usize,
+    meter: &mut Meter<'_, '_, Y>,
+) -> Result<(), Error> {
+    while len > 0 {
+        let n = len.min(meter.room(ip, op) / 2);
+        if n == 0 {
+            meter.yield_now(ip, op)?;
+            continue;
+        }
+        copy_literals(src, ip, d, op, n).ok_or(Error::LiteralsPastInput)?;
+        ip += n;
+        op += n;
+        len -= n;
+    }
+    meter.check(ip, op, SEQ_COST)
+}
+
+/// Match copy that respects the yield budget (1 unit per byte).
+#[inline(always)]
+fn copy_match_budget<Y: Yield>(
+    d: &mut [u8],
+    ip: usize,
+    op: usize,
+    offset: usize,
+    len: usize,
+    wild: bool,
+    meter: &mut Meter<'_, '_, Y>,
+) -> Result<(), Error> {
+    if meter.unlimited() || len <= meter.room(ip, op) {
+        let r = if wild {
+            copy_match_wild(d, op, offset, len)
+        } else {
+            copy_match_exact(d, op, offset, len)
+        };
+        return r.ok_or(Error::OutputTooSmall);
+    }
+    copy_match_chunked(d, ip, op, offset, len, meter)
+}
+
+#[cold]
+#[inline(never)]
+fn copy_match_chunked<Y: Yield>(
+    d: &mut [u8],
+    ip: usize,
+    mut op: usize,
+    offset: usize,
+    mut len: usize,
+    meter: &mut Meter<'_, '_, Y>,
+) -> Result<(), Error> {
+    while len > 0 {
+        let n = len.min(meter.room(ip, op));
+        if n == 0 {
+            meter.yield_now(ip, op)?;
+            continue;
+        }
+        copy_match_exact(d, op, offset, n).ok_or(Error::OutputTooSmall)?;
+        op += n;
+        len -= n;
+    }
+    Ok(())
+}
+
+/// Classifies a failed final literal run like liblz4's
+/// `(ip + length != iend) || (cpy > oend)` check.
+#[cold]
+fn literal_end_error(ip_end: Option<usize>, iend: usize, cpy: Option<usize>, oend: usize) -> Error {
+    match ip_end {
+        Some(e) if e <= iend => {}
+        _ => return Error::LiteralsPastInput,
+    }
+    match cpy {
+        Some(c) if c.saturating_add(MFLIMIT) <= oend => Error::BadBlockEnd,
+        _ => Error::OutputTooSmall,
+    }
+}
+
+/// Decodes one block into `dst[op0..]`; matches may reach back to `low`.
+///
+/// `dst.len()` is the capacity used for liblz4's end-of-block rules. Returns
+/// the new output position. Used by the frame, legacy and ZFS decoders.
+#[inline(never)]
+pub(crate) fn decode<Y: Yield>(
+    src: &[u8],
+    dst: &mut [u8],
+    op0: usize,
+    low: usize,
+    b: &mut Budget<'_, Y>,
+) -> Result<usize, Error> {
+    let iend = src.len();
+    let oend = dst.len();
+    if op0 > oend || low > op0 {
+        return Err(Error::InvalidArgument);
+    }
+    let mut meter = Meter::new(b, op0);
+    if oend == op0 {
+        return match src {
+            [0] => {
+                meter.check(0, op0, 1)?;
+                meter.commit(1, op0);
+                Ok(op0)
+            }
+            [] => Err(Error::EmptyInput),
+            _ => Err(Error::OutputTooSmall),
+        };
+    }
+    if iend == 0 {
+        return Err(Error::EmptyInput);
+    }
+
+    let mut ip = 0usize;
+    let mut op = op0;
+    let mut entry = Entry::Token;
+
+    if oend - op >= FASTLOOP_SAFE_DISTANCE {
+        entry = loop {
+            // Invariants: ip < iend, op + 64 <= oend.
+            meter.check(ip, op, SEQ_COST)?;
+            let inp = src.get(ip..).ok_or(Error::TruncatedLength)?;
+            let (&t, lits) = inp.split_first().ok_or(Error::TruncatedLength)?;
+            let token = usize::from(t);
+            ip += 1;
+            let len = token >> 4;
+            let offset;
+            let nibble = token & ML_MASK;
+            if len != RUN_MASK {
+                // liblz4: ip <= iend - 17.
+                if lits.len() < 17 {
+                    break Entry::Literals { token, len };
+                }
+                {
+                    let s16 = lits.first_chunk::<16>().ok_or(Error::LiteralsPastInput)?;
+                    let out = dst.get_mut(op..).ok_or(Error::OutputTooSmall)?;
+                    let d16 = out.first_chunk_mut::<16>().ok_or(Error::OutputTooSmall)?;
+                    *d16 = *s16;
+                }
+                let o = lits
+                    .get(len..)
+                    .and_then(|s| s.first_chunk::<2>())
+                    .ok_or(Error::TruncatedLength)?;
+                offset = usize::from(u16::from_le_bytes(*o));
+                ip += len + 2;
+                op += len;
+                if nibble != ML_MASK {
+                    let mlen = nibble + MINMATCH;
+                    if op + mlen + FASTLOOP_SAFE_DISTANCE >= oend {
+                        break Entry::Match { offset, len: mlen };
+                    }
+                    if offset >= 8 && offset <= op - low {
+                        copy_match18(dst, op, offset).ok_or(Error::OutputTooSmall)?;
+                        op += mlen;
+                        continue;
+                    }
+                }
+            } else {
+                let len = len + read_length(src, &mut ip, RUN_MASK, true, &mut meter, op)?;
+                // len <= MAX_LENGTH + 270, so ip + len and op + len cannot
+                // overflow on 64-bit; saturate anyway.
+                if op.saturating_add(len).saturating_add(32) > oend
+                    || ip.saturating_add(len).saturating_add(32) > iend
+                {
+                    break Entry::Literals { token, len };
+                }
+                if meter.unlimited()
+                    || len.saturating_mul(2).saturating_add(SEQ_COST) <= meter.room(ip, op)
+                {
+                    copy_literals_wild(src, ip, dst, op, len).ok_or(Error::LiteralsPastInput)?;
+                } else {
+                    copy_literals_chunked(src, ip, dst, op, len, &mut meter)?;
+                }
+                ip += len;
+                op += len;
+                offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
+                ip += 2;
+                if nibble != ML_MASK {
+                    let mlen = nibble + MINMATCH;
+                    if op + mlen + FASTLOOP_SAFE_DISTANCE >= oend {
+                        break Entry::Match { offset, len: mlen };
+                    }
+                    if offset >= 8 && offset <= op - low {
+                        copy_match18(dst, op, offset).ok_or(Error::OutputTooSmall)?;
+                        op += mlen;
+                        continue;
+                    }
+                }
+            }
+            let len;
+            if nibble == ML_MASK {
+                len = ML_MASK
+                    + MINMATCH
+                    + read_length(src, &mut ip, LASTLITERALS - 1, false, &mut meter, op)?;
+                if op
+                    .saturating_add(len)
+                    .saturating_add(FASTLOOP_SAFE_DISTANCE)
+                    >= oend
+                {
+                    break Entry::Match { offset, len };
+                }
+            } else {
+                // Already checked against the fast-loop limit above.
+                len = nibble + MINMATCH;
+            }
+            if offset > op - low {
+                return Err(Error::OffsetBeforeStart);
+            }
+            if offset == 0 {
+                return Err(Error::OffsetZero);
+            }
+            copy_match_budget(dst, ip, op, offset, len, true, &mut meter)?;
+            op += len;
+        };
+    }
+
+    // Safe loop: liblz4's second loop, entered at the label in `entry`.
+    loop {
+        entry = match entry {
+            Entry::Token => {
+                meter.check(ip, op, SEQ_COST)?;
+                let token = usize::from(*src.get(ip).ok_or(Error::TruncatedLength)?);
+                ip += 1;
+                let len = token >> 4;
+                if len != RUN_MASK && ip + 16 < iend && op + 32 <= oend {
+                    // Two-stage shortcut.
+                    let v = load16(src, ip).ok_or(Error::LiteralsPastInput)?;
+                    store16(dst, op, v).ok_or(Error::OutputTooSmall)?;
+                    op += len;
+                    ip += len;
+                    let nibble = token & ML_MASK;
+                    let offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
+                    ip += 2;
+                    if nibble != ML_MASK && offset >= 8 && offset <= op - low {
+                        copy_match18(dst, op, offset).ok_or(Error::OutputTooSmall)?;
+                        op += nibble + MINMATCH;
+                        continue;
+                    }
+                    Entry::MatchNibble { offset, nibble }
+                } else if len == RUN_MASK {
+                    let ext = read_length(src, &mut ip, RUN_MASK, true, &mut meter, op)?;
+                    Entry::Literals {
+                        token,
+                        len: len + ext,
+                    }
+                } else {
+                    Entry::Literals { token, len }
+                }
+            }
+            Entry::Literals { token, len } => {
+                let cpy = op.checked_add(len);
+                let ip_end = ip.checked_add(len);
+                let (cpy_v, ip_end_v) = match (cpy, ip_end) {
+                    (Some(c), Some(e)) => (c, e),
+                    _ => return Err(literal_end_error(ip_end, iend, cpy, oend)),
+                };
+                if cpy_v.saturating_add(MFLIMIT) > oend
+                    || ip_end_v.saturating_add(2 + 1 + LASTLITERALS) > iend
+                {
+                    // Must be the last sequence.
+                    if ip_end_v != iend || cpy_v > oend {
+                        return Err(literal_end_error(ip_end, iend, cpy, oend));
+                    }
+                    copy_literals_budget(src, ip, dst, op, len, &mut meter)?;
+                    meter.commit(ip_end_v, cpy_v);
+                    return Ok(cpy_v);
+                }
+                copy_literals_budget(src, ip, dst, op, len, &mut meter)?;
+                ip = ip_end_v;
+                op = cpy_v;
+                let offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
+                ip += 2;
+                Entry::MatchNibble {
+                    offset,
+                    nibble: token & ML_MASK,
+                }
+            }
+            Entry::MatchNibble { offset, nibble } => {
+                let mut len = nibble;
+                if nibble == ML_MASK {
+                    len += read_length(src, &mut ip, LASTLITERALS - 1, false, &mut meter, op)?;
+                }
+                Entry::Match {
+                    offset,
+                    len: len + MINMATCH,
+                }
+            }
+            Entry::Match { offset, len } => {
+                if offset > op - low {
+                    return Err(Error::OffsetBeforeStart);
+                }
+                if offset == 0 {
+                    return Err(Error::OffsetZero);
+                }
+                match op.checked_add(len) {
+                    Some(cpy) if cpy.saturating_add(LASTLITERALS) <= oend => {
+                        copy_match_budget(dst, ip, op, offset, len, false, &mut meter)?;
+                        op = cpy;
+                    }
+                    _ => return Err(Error::OutputTooSmall),
+                }
+                Entry::Token
+            }
+        };
+    }
+}

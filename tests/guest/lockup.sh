@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest suite: the seed's failure.  Booted with one vCPU and
+# watchdog_thresh=1 on a PREEMPT_NONE kernel, a BENCH request of more than
+# 10 s must not trip the soft-lockup detector, because the decoder yields.
+# With rlz4.noyield=1 on the command line the same run is the negative
+# control: yielding is turned off through the debugfs test switch and the
+# harness must see "BUG: soft lockup".
+. /tests/lib.sh
+
+t_hold() {
+	local secs=${LOCKUP_SECONDS:-12}
+	rlz4 kbench --hold "$secs" /bench/ksrc-tar || return 1
+	echo "longest stretch between yields: $(stat_of max_yield_gap_ns) ns ($(stat_of yields) yields)"
+}
+
+ktap_begin 4
+ok load insmod $KO
+ok watchdog_thresh_1 expect_eq watchdog_thresh "$(cat /proc/sys/kernel/watchdog_thresh)" 1
+if grep -q 'rlz4.noyield=1' /proc/cmdline; then
+	ok disable_yield sh -c 'echo Y > /sys/kernel/debug/rust_lz4/test_disable_yield'
+else
+	ok yield_enabled expect_eq test_disable_yield "$(cat /sys/kernel/debug/rust_lz4/test_disable_yield)" N
+fi
+ok bench_12s t_hold
+echo N >/sys/kernel/debug/rust_lz4/test_disable_yield
+unload

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Host build of the rust_lz4 decoder: the shared `lz4` module (the very
+//! files the kernel module compiles), liblz4 reference wrappers, the CLI
+//! helpers and the benchmark.
+
+#[path = "../../../lz4/mod.rs"]
+pub mod lz4;
+
+pub mod bench;
+pub mod cli;
+pub mod corpus_check;
+pub mod cref;
+pub mod devcheck;
+pub mod device;
+pub mod kbench;
