@@ -8,6 +8,8 @@
 #                           build it against another prepared Rust kernel
 #   make run                boot the test kernel in QEMU and show the module
 #   make test               everything: lints, host tests, both kernels
+#   make bench              host benchmark of the decoder (tools/rlz4)
+#   make kbench             in-kernel benchmark, Rust against the kernel's C
 #   make kernel             build the test kernel; print its tree and bzImage
 #   make kernel-path        print them without building
 #   make setup              install what the project needs (idempotent)
@@ -17,7 +19,7 @@
 KERNEL ?= 7.3
 S := scripts
 
-.PHONY: all module setup kernel kernel-path run test lint clean
+.PHONY: all module setup kernel kernel-path run test bench kbench clean
 
 all: module
 
@@ -51,6 +53,12 @@ run:
 # `make test` covers both kernels; `make test KERNEL=6.12` only one.
 test:
 	@KERNELS_UNDER_TEST="$(if $(filter command line,$(origin KERNEL)),$(KERNEL))" bash $(S)/test.sh
+
+bench:
+	@bash $(S)/bench.sh
+
+kbench:
+	@KERNEL=$(KERNEL) bash $(S)/kbench.sh
 
 clean:
 	rm -rf out rust_lz4.ko

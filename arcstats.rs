@@ -86,12 +86,13 @@ impl ProcFile {
         publish(&limits);
         // SAFETY: the names are NUL-terminated literals; `show` stays valid
         // until `drop` removes the entry, and removal waits for readers.
-        let dir =
-            unsafe { glue::rust_lz4_proc_create(
+        let dir = unsafe {
+            glue::rust_lz4_proc_create(
                 c_str!("rust_lz4").as_char_ptr().cast(),
                 c_str!("arcstats").as_char_ptr().cast(),
                 show,
-            ) };
+            )
+        };
         if dir.is_null() {
             return Err(ENOMEM);
         }

@@ -67,6 +67,9 @@ struct Meter<'b, 'h, Y: Yield> {
     op0: usize,
     /// A yield is due before `ip + op` would exceed this.
     qlim: usize,
+    /// `qlim - (SEQ_COST - 1)`, saturated: a short sequence needs a yield
+    /// first when `ip + op >= qseq`.
+    qseq: usize,
 }
 
 impl<'b, 'h, Y: Yield> Meter<'b, 'h, Y> {
@@ -81,6 +84,7 @@ impl<'b, 'h, Y: Yield> Meter<'b, 'h, Y> {
             pos0,
             op0,
             qlim,
+            qseq: qlim.saturating_sub(SEQ_COST - 1),
         }
     }
 
@@ -93,7 +97,17 @@ impl<'b, 'h, Y: Yield> Meter<'b, 'h, Y> {
     /// Makes sure `cost` more units fit in the window at `(ip, op)`.
     #[inline(always)]
     fn check(&mut self, ip: usize, op: usize, cost: usize) -> Result<(), Error> {
-        if !self.unlimited() && (ip + op).saturating_add(cost) > self.qlim {
+        // `ip` and `op` index two distinct slices: their sum cannot wrap.
+        if !self.unlimited() && ip.wrapping_add(op).saturating_add(cost) > self.qlim {
+            self.yield_now(ip, op)?;
+        }
+        Ok(())
+    }
+
+    /// [`Meter::check`] for `cost == SEQ_COST`: one add and one compare.
+    #[inline(always)]
+    fn check_seq(&mut self, ip: usize, op: usize) -> Result<(), Error> {
+        if !self.unlimited() && ip.wrapping_add(op) >= self.qseq {
             self.yield_now(ip, op)?;
         }
         Ok(())
@@ -105,7 +119,7 @@ impl<'b, 'h, Y: Yield> Meter<'b, 'h, Y> {
         if self.unlimited() {
             usize::MAX
         } else {
-            self.qlim.saturating_sub(ip + op)
+            self.qlim.saturating_sub(ip.wrapping_add(op))
         }
     }
 
@@ -117,7 +131,8 @@ impl<'b, 'h, Y: Yield> Meter<'b, 'h, Y> {
             .saturating_add(ip)
             .saturating_add(op.saturating_sub(self.op0));
         self.b.yield_at(at)?;
-        self.qlim = (ip + op).saturating_add(self.b.interval);
+        self.qlim = ip.wrapping_add(op).saturating_add(self.b.interval);
+        self.qseq = self.qlim.saturating_sub(SEQ_COST - 1);
         Ok(())
     }
 
@@ -131,100 +146,91 @@ impl<'b, 'h, Y: Yield> Meter<'b, 'h, Y> {
 }
 
 #[inline(always)]
-fn load16(s: &[u8], i: usize) -> Option<u128> {
-    Some(u128::from_ne_bytes(
-        *s.get(i..i.checked_add(16)?)?.first_chunk::<16>()?,
-    ))
-}
-
-#[inline(always)]
-fn store16(d: &mut [u8], i: usize, v: u128) -> Option<()> {
-    *d.get_mut(i..i.checked_add(16)?)?.first_chunk_mut::<16>()? = v.to_ne_bytes();
-    Some(())
-}
-
-#[inline(always)]
-fn load8(s: &[u8], i: usize) -> Option<u64> {
-    Some(u64::from_ne_bytes(
-        *s.get(i..i.checked_add(8)?)?.first_chunk::<8>()?,
-    ))
-}
-
-#[inline(always)]
-fn store8(d: &mut [u8], i: usize, v: u64) -> Option<()> {
-    *d.get_mut(i..i.checked_add(8)?)?.first_chunk_mut::<8>()? = v.to_ne_bytes();
-    Some(())
-}
-
-#[inline(always)]
-fn copy8_within(d: &mut [u8], from: usize, to: usize) -> Option<()> {
-    let v = load8(d, from)?;
-    store8(d, to, v)
-}
-
-#[inline(always)]
-fn copy16_within(d: &mut [u8], from: usize, to: usize) -> Option<()> {
-    let v = load16(d, from)?;
-    store16(d, to, v)
-}
-
-#[inline(always)]
 fn read_le16(s: &[u8], i: usize) -> Option<usize> {
     let b = s.get(i..)?.first_chunk::<2>()?;
     Some(usize::from(u16::from_le_bytes(*b)))
 }
 
-/// Copies the 18-byte short match at `op` (`8 <= offset <= op`); writes
-/// exactly 18 bytes. One bounds check for the whole window.
+/// Copies 8 bytes within `w` from `from` to `to` (load, then store).
+#[inline(always)]
+fn copy8_within(w: &mut [u8], from: usize, to: usize) -> Option<()> {
+    let v = *w.get(from..)?.first_chunk::<8>()?;
+    *w.get_mut(to..)?.first_chunk_mut::<8>()? = v;
+    Some(())
+}
+
+/// Copies the short match of up to 18 bytes at `op` from `op - offset`
+/// (`8 <= offset <= op`): fixed copies of 8, 8 and 2 bytes inside one
+/// bounds-checked window, writing exactly 18 bytes.
 #[inline(always)]
 fn copy_match18(d: &mut [u8], op: usize, offset: usize) -> Option<()> {
     let m = op.checked_sub(offset)?;
-    let w = d.get_mut(m..)?;
-    let need = offset.checked_add(18)?;
-    if w.len() < need {
+    let w = d.get_mut(m..)?.get_mut(..offset.checked_add(18)?)?;
+    if offset < 8 {
         return None;
     }
-    let a = load8(w, 0)?;
-    store8(w, offset, a)?;
-    let b = load8(w, 8)?;
-    store8(w, offset + 8, b)?;
-    let c = *w.get(16..18)?.first_chunk::<2>()?;
-    *w.get_mut(offset + 16..need)?.first_chunk_mut::<2>()? = c;
+    copy8_within(w, 0, offset)?;
+    copy8_within(w, 8, offset + 8)?;
+    let c = *w.get(16..)?.first_chunk::<2>()?;
+    *w.get_mut(offset + 16..)?.first_chunk_mut::<2>()? = c;
+    Some(())
+}
+
+/// Copies `s` to `d` (equal lengths) with fixed-size moves only: 16-byte
+/// chunks and one overlapping chunk for the tail, never a `memcpy` call.
+#[inline(always)]
+fn copy_exact(d: &mut [u8], s: &[u8]) -> Option<()> {
+    let n = s.len();
+    if d.len() != n {
+        return None;
+    }
+    if n >= 16 {
+        for (dc, sc) in d.chunks_exact_mut(16).zip(s.chunks_exact(16)) {
+            dc.copy_from_slice(sc);
+        }
+        if n % 16 != 0 {
+            *d.last_chunk_mut::<16>()? = *s.last_chunk::<16>()?;
+        }
+    } else if n >= 8 {
+        *d.first_chunk_mut::<8>()? = *s.first_chunk::<8>()?;
+        *d.last_chunk_mut::<8>()? = *s.last_chunk::<8>()?;
+    } else if n >= 4 {
+        *d.first_chunk_mut::<4>()? = *s.first_chunk::<4>()?;
+        *d.last_chunk_mut::<4>()? = *s.last_chunk::<4>()?;
+    } else {
+        for (a, b) in d.iter_mut().zip(s) {
+            *a = *b;
+        }
+    }
     Some(())
 }
 
 /// Copies `len` literals exactly.
 #[inline(always)]
 fn copy_literals(src: &[u8], ip: usize, d: &mut [u8], op: usize, len: usize) -> Option<()> {
-    let s = src.get(ip..ip.checked_add(len)?)?;
-    d.get_mut(op..op.checked_add(len)?)?.copy_from_slice(s);
+    let s = src.get(ip..)?.get(..len)?;
+    copy_exact(d.get_mut(op..)?.get_mut(..len)?, s)
+}
+
+/// Copies `len` literals in 16-byte chunks, possibly reading and writing up
+/// to 15 bytes past the end (caller guarantees the room on both sides).
+#[inline(always)]
+fn copy_literals_wild(src: &[u8], ip: usize, d: &mut [u8], op: usize, len: usize) -> Option<()> {
+    let n = len.checked_add(15)? & !15;
+    let s = src.get(ip..)?.get(..n)?;
+    let o = d.get_mut(op..)?.get_mut(..n)?;
+    for (dc, sc) in o.chunks_exact_mut(16).zip(s.chunks_exact(16)) {
+        dc.copy_from_slice(sc);
+    }
     Some(())
 }
 
-/// Copies `len` literals, possibly writing and reading up to 16 bytes past
-/// the end (caller guarantees the room on both sides).
+/// 8 bytes of the pattern of period `offset` (1..=7) starting at `w[0]`.
 #[inline(always)]
-fn copy_literals_wild(src: &[u8], ip: usize, d: &mut [u8], op: usize, len: usize) -> Option<()> {
-    if len > 256 {
-        return copy_literals(src, ip, d, op, len);
-    }
-    let mut i = 0;
-    loop {
-        let v = load16(src, ip + i)?;
-        store16(d, op + i, v)?;
-        i += 16;
-        if i >= len {
-            return Some(());
-        }
-    }
-}
-
-/// 8 bytes of the pattern of period `offset` (1..=7) starting at `m`.
-#[inline(always)]
-fn pattern8(d: &[u8], m: usize, offset: usize) -> Option<u64> {
-    let v = u64::from_le(load8(d, m)?);
-    let bits = 8 * offset;
-    let mut p = v & ((1u64 << bits) - 1);
+fn pattern8(w: &[u8], offset: usize) -> Option<u64> {
+    let v = u64::from_le_bytes(*w.first_chunk::<8>()?);
+    let bits = 8 * (offset & 7);
+    let mut p = v & (1u64 << bits).wrapping_sub(1);
     let mut have = offset;
     while have < 8 {
         p |= p << (8 * have);
@@ -233,69 +239,60 @@ fn pattern8(d: &[u8], m: usize, offset: usize) -> Option<u64> {
     Some(p)
 }
 
-/// Copies a match of `len` bytes at `op` from `op - offset`, possibly
-/// writing up to 16 bytes past `op + len` (caller guarantees the room).
+/// Copies a match of `len` bytes at `op` from `op - offset`
+/// (`1 <= offset <= op`, `op + len <= d.len()`).
+///
+/// Uses fixed-size moves only: it writes whole chunks (8 or 16 bytes) as long
+/// as they fit in `d`, which may write past `op + len` (those bytes are not
+/// final yet), and single bytes for the last few bytes before `d.len()`.
 #[inline(always)]
-fn copy_match_wild(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> {
+fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> {
     let m = op.checked_sub(offset)?;
+    let w = d.get_mut(m..)?;
+    // Destination [offset, dend) of `w`, source `offset` bytes before.
+    let dend = offset.checked_add(len)?;
+    let cap = w.len();
+    if dend > cap || offset == 0 {
+        return None;
+    }
+    let mut t = offset;
     if offset >= 16 {
-        if offset >= len && len > 256 {
-            let (head, tail) = d.split_at_mut_checked(op)?;
-            tail.get_mut(..len)?.copy_from_slice(head.get(m..m + len)?);
-            return Some(());
-        }
-        let mut i = 0;
-        loop {
-            copy16_within(d, m + i, op + i)?;
-            i += 16;
-            if i >= len {
-                return Some(());
-            }
+        // 32 bytes per step, as two dependent 16-byte copies.
+        while t < dend && cap - t >= 32 {
+            let c = w.get_mut(t - offset..)?;
+            let v = *c.first_chunk::<16>()?;
+            *c.get_mut(offset..)?.first_chunk_mut::<16>()? = v;
+            let c = c.get_mut(16..)?;
+            let v = *c.first_chunk::<16>()?;
+            *c.get_mut(offset..)?.first_chunk_mut::<16>()? = v;
+            t += 32;
         }
     } else if offset >= 8 {
-        let mut i = 0;
-        loop {
-            copy8_within(d, m + i, op + i)?;
-            i += 8;
-            if i >= len {
-                return Some(());
-            }
+        while t < dend && cap - t >= 16 {
+            let c = w.get_mut(t - offset..)?;
+            let v = *c.first_chunk::<8>()?;
+            *c.get_mut(offset..)?.first_chunk_mut::<8>()? = v;
+            let c = c.get_mut(8..)?;
+            let v = *c.first_chunk::<8>()?;
+            *c.get_mut(offset..)?.first_chunk_mut::<8>()? = v;
+            t += 16;
         }
-    } else if offset == 0 {
-        None
     } else {
         // Store the 8-byte pattern every `stride` bytes (a multiple of the
         // period), so no load depends on a recent store.
-        let p = pattern8(d, m, offset)?.to_le();
-        let stride = 8 - 8 % offset;
-        let mut i = 0;
-        loop {
-            store8(d, op + i, p)?;
-            i += stride;
-            if i >= len {
-                return Some(());
+        if let Some(p) = pattern8(w, offset) {
+            let p = p.to_le_bytes();
+            let stride = 8 - 8 % offset;
+            while t < dend && cap - t >= 8 {
+                *w.get_mut(t..)?.first_chunk_mut::<8>()? = p;
+                t += stride;
             }
         }
     }
-}
-
-/// Copies a match of `len` bytes at `op` from `op - offset`, writing exactly
-/// `len` bytes (log2 copies for overlapping matches).
-fn copy_match_exact(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> {
-    let m = op.checked_sub(offset)?;
-    if offset == 1 {
-        let b = *d.get(m)?;
-        d.get_mut(op..op.checked_add(len)?)?.fill(b);
-        return Some(());
-    }
-    let mut done = 0;
-    while done < len {
-        // [m, op + done) is final and periodic; op + done is a multiple of
-        // `offset` past m, so it can be copied as is.
-        let n = (len - done).min(offset + done);
-        let (head, tail) = d.split_at_mut_checked(op + done)?;
-        tail.get_mut(..n)?.copy_from_slice(head.get(m..m + n)?);
-        done += n;
+    while t < dend {
+        let b = *w.get(t - offset)?;
+        *w.get_mut(t)? = b;
+        t += 1;
     }
     Some(())
 }
@@ -312,15 +309,22 @@ fn read_length<Y: Yield>(
     op: usize,
 ) -> Result<usize, Error> {
     let iend = src.len();
-    if initial && *ip + slack >= iend {
+    if initial && iend.checked_sub(slack).map_or(true, |l| *ip >= l) {
         return Err(Error::TruncatedLength);
     }
     let mut len = 0usize;
     loop {
-        let s = usize::from(*src.get(*ip).ok_or(Error::TruncatedLength)?);
+        let Some(rest) = src.get(*ip..) else {
+            return Err(Error::TruncatedLength);
+        };
+        let Some((&b, rest)) = rest.split_first() else {
+            return Err(Error::TruncatedLength);
+        };
+        let s = usize::from(b);
         *ip += 1;
-        len = len.checked_add(s).ok_or(Error::LengthOverflow)?;
-        if *ip + slack > iend {
+        // len <= MAX_LENGTH before the add: no overflow, even on 32 bits.
+        len = len.wrapping_add(s);
+        if rest.len() < slack {
             return Err(Error::TruncatedLength);
         }
         if s != 255 {
@@ -382,16 +386,10 @@ fn copy_match_budget<Y: Yield>(
     op: usize,
     offset: usize,
     len: usize,
-    wild: bool,
     meter: &mut Meter<'_, '_, Y>,
 ) -> Result<(), Error> {
     if meter.unlimited() || len <= meter.room(ip, op) {
-        let r = if wild {
-            copy_match_wild(d, op, offset, len)
-        } else {
-            copy_match_exact(d, op, offset, len)
-        };
-        return r.ok_or(Error::OutputTooSmall);
+        return copy_match(d, op, offset, len).ok_or(Error::OutputTooSmall);
     }
     copy_match_chunked(d, ip, op, offset, len, meter)
 }
@@ -412,7 +410,7 @@ fn copy_match_chunked<Y: Yield>(
             meter.yield_now(ip, op)?;
             continue;
         }
-        copy_match_exact(d, op, offset, n).ok_or(Error::OutputTooSmall)?;
+        copy_match(d, op, offset, n).ok_or(Error::OutputTooSmall)?;
         op += n;
         len -= n;
     }
@@ -466,6 +464,9 @@ pub(crate) fn decode<Y: Yield>(
         return Err(Error::EmptyInput);
     }
 
+    // Invariants everywhere below: ip <= iend, low <= op0 <= op <= oend, so
+    // `ip + small`, `op + small` and `op - low` cannot wrap; the additions
+    // that advance them are covered by the bounds checked just before.
     let mut ip = 0usize;
     let mut op = op0;
     let mut entry = Entry::Token;
@@ -473,40 +474,38 @@ pub(crate) fn decode<Y: Yield>(
     if oend - op >= FASTLOOP_SAFE_DISTANCE {
         entry = loop {
             // Invariants: ip < iend, op + 64 <= oend.
-            meter.check(ip, op, SEQ_COST)?;
+            meter.check_seq(ip, op)?;
             let inp = src.get(ip..).ok_or(Error::TruncatedLength)?;
             let (&t, lits) = inp.split_first().ok_or(Error::TruncatedLength)?;
             let token = usize::from(t);
-            ip += 1;
+            ip = ip.wrapping_add(1);
             let len = token >> 4;
-            let offset;
             let nibble = token & ML_MASK;
+            let offset;
             if len != RUN_MASK {
                 // liblz4: ip <= iend - 17.
-                if lits.len() < 17 {
+                let Some(l) = lits.first_chunk::<17>() else {
                     break Entry::Literals { token, len };
-                }
-                {
-                    let s16 = lits.first_chunk::<16>().ok_or(Error::LiteralsPastInput)?;
-                    let out = dst.get_mut(op..).ok_or(Error::OutputTooSmall)?;
-                    let d16 = out.first_chunk_mut::<16>().ok_or(Error::OutputTooSmall)?;
-                    *d16 = *s16;
-                }
-                let o = lits
-                    .get(len..)
-                    .and_then(|s| s.first_chunk::<2>())
-                    .ok_or(Error::TruncatedLength)?;
-                offset = usize::from(u16::from_le_bytes(*o));
-                ip += len + 2;
-                op += len;
+                };
+                let out = dst.get_mut(op..).ok_or(Error::OutputTooSmall)?;
+                let room = out.len();
+                let (l16, _) = l.split_at(16);
+                out.get_mut(..16)
+                    .ok_or(Error::OutputTooSmall)?
+                    .copy_from_slice(l16);
+                // len <= 14: the offset is within the 17 bytes.
+                offset = usize::from(u16::from_le_bytes([l[len], l[len + 1]]));
+                ip = ip.wrapping_add(len + 2);
+                op = op.wrapping_add(len);
                 if nibble != ML_MASK {
                     let mlen = nibble + MINMATCH;
-                    if op + mlen + FASTLOOP_SAFE_DISTANCE >= oend {
+                    // op + mlen + 64 >= oend, with op before the literals.
+                    if len + mlen + FASTLOOP_SAFE_DISTANCE >= room {
                         break Entry::Match { offset, len: mlen };
                     }
-                    if offset >= 8 && offset <= op - low {
+                    if offset >= 8 && offset <= op.wrapping_sub(low) {
                         copy_match18(dst, op, offset).ok_or(Error::OutputTooSmall)?;
-                        op += mlen;
+                        op = op.wrapping_add(mlen);
                         continue;
                     }
                 }
@@ -526,18 +525,18 @@ pub(crate) fn decode<Y: Yield>(
                 } else {
                     copy_literals_chunked(src, ip, dst, op, len, &mut meter)?;
                 }
-                ip += len;
-                op += len;
+                ip = ip.wrapping_add(len);
+                op = op.wrapping_add(len);
                 offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
-                ip += 2;
+                ip = ip.wrapping_add(2);
                 if nibble != ML_MASK {
                     let mlen = nibble + MINMATCH;
-                    if op + mlen + FASTLOOP_SAFE_DISTANCE >= oend {
+                    if op.wrapping_add(mlen + FASTLOOP_SAFE_DISTANCE) >= oend {
                         break Entry::Match { offset, len: mlen };
                     }
-                    if offset >= 8 && offset <= op - low {
+                    if offset >= 8 && offset <= op.wrapping_sub(low) {
                         copy_match18(dst, op, offset).ok_or(Error::OutputTooSmall)?;
-                        op += mlen;
+                        op = op.wrapping_add(mlen);
                         continue;
                     }
                 }
@@ -558,14 +557,14 @@ pub(crate) fn decode<Y: Yield>(
                 // Already checked against the fast-loop limit above.
                 len = nibble + MINMATCH;
             }
-            if offset > op - low {
+            if offset > op.wrapping_sub(low) {
                 return Err(Error::OffsetBeforeStart);
             }
             if offset == 0 {
                 return Err(Error::OffsetZero);
             }
-            copy_match_budget(dst, ip, op, offset, len, true, &mut meter)?;
-            op += len;
+            copy_match_budget(dst, ip, op, offset, len, &mut meter)?;
+            op = op.wrapping_add(len);
         };
     }
 
@@ -573,22 +572,21 @@ pub(crate) fn decode<Y: Yield>(
     loop {
         entry = match entry {
             Entry::Token => {
-                meter.check(ip, op, SEQ_COST)?;
+                meter.check_seq(ip, op)?;
                 let token = usize::from(*src.get(ip).ok_or(Error::TruncatedLength)?);
-                ip += 1;
+                ip = ip.wrapping_add(1);
                 let len = token >> 4;
-                if len != RUN_MASK && ip + 16 < iend && op + 32 <= oend {
+                if len != RUN_MASK && iend.wrapping_sub(ip) > 16 && oend.wrapping_sub(op) >= 32 {
                     // Two-stage shortcut.
-                    let v = load16(src, ip).ok_or(Error::LiteralsPastInput)?;
-                    store16(dst, op, v).ok_or(Error::OutputTooSmall)?;
-                    op += len;
-                    ip += len;
+                    copy_literals_wild(src, ip, dst, op, 16).ok_or(Error::LiteralsPastInput)?;
+                    op = op.wrapping_add(len);
+                    ip = ip.wrapping_add(len);
                     let nibble = token & ML_MASK;
                     let offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
-                    ip += 2;
-                    if nibble != ML_MASK && offset >= 8 && offset <= op - low {
+                    ip = ip.wrapping_add(2);
+                    if nibble != ML_MASK && offset >= 8 && offset <= op.wrapping_sub(low) {
                         copy_match18(dst, op, offset).ok_or(Error::OutputTooSmall)?;
-                        op += nibble + MINMATCH;
+                        op = op.wrapping_add(nibble + MINMATCH);
                         continue;
                     }
                     Entry::MatchNibble { offset, nibble }
@@ -624,7 +622,7 @@ pub(crate) fn decode<Y: Yield>(
                 ip = ip_end_v;
                 op = cpy_v;
                 let offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
-                ip += 2;
+                ip = ip.wrapping_add(2);
                 Entry::MatchNibble {
                     offset,
                     nibble: token & ML_MASK,
@@ -641,7 +639,7 @@ pub(crate) fn decode<Y: Yield>(
                 }
             }
             Entry::Match { offset, len } => {
-                if offset > op - low {
+                if offset > op.wrapping_sub(low) {
                     return Err(Error::OffsetBeforeStart);
                 }
                 if offset == 0 {
@@ -649,7 +647,7 @@ pub(crate) fn decode<Y: Yield>(
                 }
                 match op.checked_add(len) {
                     Some(cpy) if cpy.saturating_add(LASTLITERALS) <= oend => {
-                        copy_match_budget(dst, ip, op, offset, len, false, &mut meter)?;
+                        copy_match_budget(dst, ip, op, offset, len, &mut meter)?;
                         op = cpy;
                     }
                     _ => return Err(Error::OutputTooSmall),

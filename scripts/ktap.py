@@ -60,6 +60,8 @@ def judge(lines, label, expect=(), quiet=False):
     taint = None
     problems = []
     expected_seen = {e: [] for e in expect}
+    # Lines since the last expected report: its own stack trace follows it.
+    since_expected = None
     for raw in lines:
         line = raw.rstrip("\r\n").replace("\r", "")
         if line == "rlz4-done":
@@ -75,11 +77,17 @@ def judge(lines, label, expect=(), quiet=False):
             results.append((m.group(1) == "ok", int(m.group(2)), m.group(3)))
             continue
         body = TIMESTAMP_RE.sub("", line.lstrip("# "))
+        if since_expected is not None:
+            since_expected += 1
         if PROBLEM_RE.search(body):
             matched = [e for e in expect if re.search(e, body)]
             for e in matched:
                 expected_seen[e].append(body)
-            if not matched:
+            if matched:
+                since_expected = 0
+            elif body.startswith("Call Trace:") and since_expected is not None and since_expected < 40:
+                pass  # the backtrace of the expected report just above
+            else:
                 problems.append(body)
 
     out = []
@@ -159,10 +167,18 @@ def selftest():
         "no_taint": ([l for l in good if not l.startswith("rlz4-tainted")], (), False),
         "expected_missing": (good, ("soft lockup",), False),
         "expected_seen": (
-            good[:6] + ["[   30.0] watchdog: BUG: soft lockup - CPU#0 stuck for 22s!"] + good[6:],
+            good[:6]
+            + ["[   30.0] watchdog: BUG: soft lockup - CPU#0 stuck for 22s!", "[   30.0] Call Trace:"]
+            + good[6:],
             ("soft lockup",),
             True,
         ),
+        "expected_and_other": (
+            good[:6] + ["[   30.0] watchdog: BUG: soft lockup - CPU#0 stuck for 22s!", "[   31.0] Oops: 0002"] + good[6:],
+            ("soft lockup",),
+            False,
+        ),
+        "trace_without_report": (good[:6] + ["[   30.0] Call Trace:"] + good[6:], (), False),
     }
     bad = 0
     for name, (lines, expect, want_pass) in cases.items():

@@ -65,7 +65,9 @@ pub fn decompress_zfs_exact(src: &[u8], dst: &mut [u8]) -> Result<usize> {
 }
 
 /// Runs one decode with a fresh kernel yield hook and accounts its yields.
-fn run(f: impl FnOnce(&mut KernelYield) -> core::result::Result<usize, lz4::Error>) -> Result<usize> {
+fn run(
+    f: impl FnOnce(&mut KernelYield) -> core::result::Result<usize, lz4::Error>,
+) -> Result<usize> {
     let mut hook = KernelYield::new();
     let res = f(&mut hook);
     hook.finish();

@@ -72,6 +72,16 @@ impl KernelYield {
         }
     }
 
+    /// Runs `f`, code that is not ours and cannot yield (the C reference
+    /// decoder of BENCH), outside the measured stretches: the stretch before
+    /// it ends where it starts, the next one starts when it returns.
+    pub(crate) fn outside<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        self.gap();
+        let r = f();
+        self.last = now();
+        r
+    }
+
     /// Ends the call: counts the last stretch and publishes the figures.
     pub(crate) fn finish(mut self) {
         self.gap();

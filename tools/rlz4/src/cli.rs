@@ -106,7 +106,9 @@ fn parse(args: &[String], compress: bool) -> Result<Opts, Failure> {
                 // An optional path: the next argument if it names a device.
                 let path = match (&inline, it.clone().next()) {
                     (Some(v), _) => v.clone(),
-                    (None, Some(n)) if n.starts_with("/dev/") => it.next().cloned().unwrap_or_default(),
+                    (None, Some(n)) if n.starts_with("/dev/") => {
+                        it.next().cloned().unwrap_or_default()
+                    }
                     _ => crate::device::DEFAULT_PATH.to_string(),
                 };
                 o.device = Some(path);
@@ -256,18 +258,19 @@ fn decompress_device(
     let flags = if exact { device::ZFS_EXACT } else { 0 };
     // The frame bound may exceed the device's cap while the data does not.
     let cap = out.len().min(device::MAX_DST);
-    dev.decompress(format, flags, input, &mut out[..cap]).map_err(|e| {
-        let code = device::errno(&e);
-        let what = match code {
-            libc::EBADMSG => "bad input: corrupt or truncated data",
-            libc::ENOSPC => "bad input: output larger than --max-output",
-            libc::EOPNOTSUPP => "bad input: unsupported feature",
-            libc::E2BIG => "bad input: over the device's size caps",
-            libc::EINTR => "interrupted",
-            _ => "device error",
-        };
-        Failure::Input(format!("{what} ({}, {e})", device::errno_name(code)))
-    })
+    dev.decompress(format, flags, input, &mut out[..cap])
+        .map_err(|e| {
+            let code = device::errno(&e);
+            let what = match code {
+                libc::EBADMSG => "bad input: corrupt or truncated data",
+                libc::ENOSPC => "bad input: output larger than --max-output",
+                libc::EOPNOTSUPP => "bad input: unsupported feature",
+                libc::E2BIG => "bad input: over the device's size caps",
+                libc::EINTR => "interrupted",
+                _ => "device error",
+            };
+            Failure::Input(format!("{what} ({}, {e})", device::errno_name(code)))
+        })
 }
 
 /// `rlz4 stats [--device PATH]`.
@@ -277,8 +280,11 @@ fn stats(args: &[String]) -> Result<(), Failure> {
         [flag, p] if flag == "--device" => p.as_str(),
         _ => return usage("rlz4 stats [--device PATH]"),
     };
-    let dev = crate::device::Device::open(path).map_err(|e| Failure::Input(format!("{path}: {e}")))?;
-    let s = dev.stats().map_err(|e| Failure::Input(format!("STATS: {e}")))?;
+    let dev =
+        crate::device::Device::open(path).map_err(|e| Failure::Input(format!("{path}: {e}")))?;
+    let s = dev
+        .stats()
+        .map_err(|e| Failure::Input(format!("STATS: {e}")))?;
     s.print(&mut std::io::stdout().lock())
         .map_err(|e| Failure::Input(format!("writing stdout: {e}")))
 }

@@ -111,7 +111,10 @@ fn check(dir: &Path, e: &Entry, dev: Option<&Device>) -> Result<(), String> {
             let want = e.expected.class().errno();
             let flags = if e.exact { device::ZFS_EXACT } else { 0 };
             match d.decompress(e.format, flags, &src, &mut dst) {
-                Ok(n) => Err(format!("decoded {n} bytes, want {}", device::errno_name(want))),
+                Ok(n) => Err(format!(
+                    "decoded {n} bytes, want {}",
+                    device::errno_name(want)
+                )),
                 Err(err) if device::errno(&err) == want => Ok(()),
                 Err(err) => Err(format!(
                     "got {}, want {} ({})",

@@ -7,7 +7,9 @@
 //! any check failed.  The last check verifies that `STATS` accounted for
 //! every request made here.
 
-use crate::device::{self, BenchArgs, DecompressArgs, Device, Stats, IOC_BENCH, IOC_DECOMPRESS, IOC_STATS};
+use crate::device::{
+    self, BenchArgs, DecompressArgs, Device, Stats, IOC_BENCH, IOC_DECOMPRESS, IOC_STATS,
+};
 use crate::lz4::Format;
 use std::process::ExitCode;
 
@@ -65,8 +67,16 @@ fn expect(got: i32, want: i32) -> Result<(), String> {
     } else {
         Err(format!(
             "got {} ({got}), want {} ({want})",
-            if got == 0 { "success" } else { device::errno_name(got) },
-            if want == 0 { "success" } else { device::errno_name(want) }
+            if got == 0 {
+                "success"
+            } else {
+                device::errno_name(got)
+            },
+            if want == 0 {
+                "success"
+            } else {
+                device::errno_name(want)
+            }
         ))
     }
 }
@@ -85,7 +95,10 @@ fn args(src: &[u8], dst: &mut [u8], format: Format) -> DecompressArgs {
 
 /// Entry point of `rlz4 devcheck [DEVICE]`.
 pub fn main(args_in: &[String]) -> ExitCode {
-    let path = args_in.first().map(String::as_str).unwrap_or(device::DEFAULT_PATH);
+    let path = args_in
+        .first()
+        .map(String::as_str)
+        .unwrap_or(device::DEFAULT_PATH);
     let dev = match Device::open(path) {
         Ok(d) => d,
         Err(e) => {
@@ -115,10 +128,20 @@ pub fn main(args_in: &[String]) -> ExitCode {
     let mut a = args(&block, &mut dst, Format::Block);
     c.decompress("decompress_valid_block", &mut a, 0);
     let ok = a.dst_len as usize == plain.len() && dst[..plain.len()] == plain[..];
-    c.report("decompress_valid_block_bytes", if ok { Ok(()) } else { Err("wrong output".into()) });
+    c.report(
+        "decompress_valid_block_bytes",
+        if ok {
+            Ok(())
+        } else {
+            Err("wrong output".into())
+        },
+    );
 
     // Unknown ioctls never reach the handlers.
-    for (name, cmd) in [("unknown_ioctl_nr", (0xBBu64 << 8) | 0x7f), ("unknown_ioctl_magic", (0x42u64 << 8) | 1)] {
+    for (name, cmd) in [
+        ("unknown_ioctl_nr", (0xBBu64 << 8) | 0x7f),
+        ("unknown_ioctl_magic", (0x42u64 << 8) | 1),
+    ] {
         let got = unsafe_ioctl(&c.dev, cmd, 0);
         c.report(name, expect(got, libc::ENOTTY));
     }

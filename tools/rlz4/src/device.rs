@@ -176,7 +176,13 @@ impl Device {
     }
 
     /// `RUST_LZ4_IOC_DECOMPRESS`: decode `src` into `dst`.
-    pub fn decompress(&self, format: Format, flags: u32, src: &[u8], dst: &mut [u8]) -> io::Result<usize> {
+    pub fn decompress(
+        &self,
+        format: Format,
+        flags: u32,
+        src: &[u8],
+        dst: &mut [u8],
+    ) -> io::Result<usize> {
         let mut a = DecompressArgs {
             argsz: std::mem::size_of::<DecompressArgs>() as u32,
             format: format_code(format),

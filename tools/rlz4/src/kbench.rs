@@ -122,20 +122,33 @@ fn read(p: &Path, cap: usize) -> Result<Vec<u8>, String> {
 }
 
 /// One file at one block size: every block benched, times summed.
-fn bench_file(dev: &Device, data: &[u8], bs: usize, min_ms: u64) -> Result<(u64, u64, u64), String> {
+fn bench_file(
+    dev: &Device,
+    data: &[u8],
+    bs: usize,
+    min_ms: u64,
+) -> Result<(u64, u64, u64), String> {
     let (mut rust, mut c, mut bytes) = (0u64, 0u64, 0u64);
     for chunk in data.chunks(bs) {
         let block = lz4_flex::block::compress(chunk);
         // Calibrate: enough iterations to take about min_ms per block set,
         // spread over the blocks of this file.
         let nblocks = data.len().div_ceil(bs).max(1) as u64;
-        let probe = dev.bench(&block, chunk.len(), 1).map_err(|e| format!("BENCH: {e}"))?;
+        let probe = dev
+            .bench(&block, chunk.len(), 1)
+            .map_err(|e| format!("BENCH: {e}"))?;
         let per_iter = (probe.rust_ns + probe.c_ns).max(1);
         let budget = min_ms * 1_000_000 / nblocks;
         let iters = (budget / per_iter).clamp(1, 10_000) as u32;
-        let r = dev.bench(&block, chunk.len(), iters).map_err(|e| format!("BENCH: {e}"))?;
+        let r = dev
+            .bench(&block, chunk.len(), iters)
+            .map_err(|e| format!("BENCH: {e}"))?;
         if r.len != chunk.len() {
-            return Err(format!("BENCH decoded {} bytes, want {}", r.len, chunk.len()));
+            return Err(format!(
+                "BENCH decoded {} bytes, want {}",
+                r.len,
+                chunk.len()
+            ));
         }
         // Normalise to one pass over the file.
         rust += r.rust_ns / u64::from(iters);
@@ -148,10 +161,16 @@ fn bench_file(dev: &Device, data: &[u8], bs: usize, min_ms: u64) -> Result<(u64,
 fn table(o: &Opts) -> Result<(), String> {
     let dev = Device::open(&o.device).map_err(|e| format!("{}: {e}", o.device))?;
     println!("in-kernel BENCH: Rust decoder vs LZ4_decompress_safe(), same kernel buffers");
-    println!("{:<12} {:>6} {:>10} {:>10} {:>10} {:>7}", "file", "block", "bytes", "rust MB/s", "C MB/s", "C/Rust");
+    println!(
+        "{:<12} {:>6} {:>10} {:>10} {:>10} {:>7}",
+        "file", "block", "bytes", "rust MB/s", "C MB/s", "C/Rust"
+    );
     let mut logs = Vec::new();
     for f in &o.files {
-        let name = f.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = f
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let data = read(f, o.cap)?;
         for &bs in &o.block_sizes {
             let (rust, c, bytes) = bench_file(&dev, &data, bs, o.min_ms)?;
@@ -171,7 +190,9 @@ fn table(o: &Opts) -> Result<(), String> {
     }
     if !logs.is_empty() {
         let g = (logs.iter().sum::<f64>() / logs.len() as f64).exp();
-        println!("geomean C/Rust time ratio: {g:.3} (>= 1.00: Rust at least as fast as the kernel's C)");
+        println!(
+            "geomean C/Rust time ratio: {g:.3} (>= 1.00: Rust at least as fast as the kernel's C)"
+        );
     }
     Ok(())
 }
@@ -181,18 +202,31 @@ fn hold(o: &Opts, secs: f64) -> Result<(), String> {
     let dev = Device::open(&o.device).map_err(|e| format!("{}: {e}", o.device))?;
     let data = read(&o.files[0], device::MAX_DST)?;
     let block = lz4_flex::block::compress(&data);
-    let probe = dev.bench(&block, data.len(), 1).map_err(|e| format!("BENCH: {e}"))?;
+    let probe = dev
+        .bench(&block, data.len(), 1)
+        .map_err(|e| format!("BENCH: {e}"))?;
     let per_iter = (probe.rust_ns + probe.c_ns).max(1);
     let iters = ((secs * 1e9) as u64 / per_iter + 1).min(1_000_000) as u32;
-    println!("holding: {iters} iterations of {} bytes, ~{:.1} s", data.len(), iters as f64 * per_iter as f64 / 1e9);
+    println!(
+        "holding: {iters} iterations of {} bytes, ~{:.1} s",
+        data.len(),
+        iters as f64 * per_iter as f64 / 1e9
+    );
     let t = Instant::now();
     let r = dev.bench(&block, data.len(), iters);
     let el = t.elapsed().as_secs_f64();
     match r {
         Ok(r) => {
-            println!("BENCH returned after {el:.2} s: rust {} ms, C {} ms", r.rust_ns / 1_000_000, r.c_ns / 1_000_000);
+            println!(
+                "BENCH returned after {el:.2} s: rust {} ms, C {} ms",
+                r.rust_ns / 1_000_000,
+                r.c_ns / 1_000_000
+            );
             Ok(())
         }
-        Err(e) => Err(format!("BENCH after {el:.2} s: {e} ({})", device::errno_name(device::errno(&e)))),
+        Err(e) => Err(format!(
+            "BENCH after {el:.2} s: {e} ({})",
+            device::errno_name(device::errno(&e))
+        )),
     }
 }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make kbench`: boot the test kernel and run the in-kernel benchmark, the
+# Rust decoder against the kernel's LZ4_decompress_safe() on the corpora of
+# `rlz4 bench`, at 4 KiB, 128 KiB, 1 MiB and 16 MiB blocks.  Under QEMU's TCG
+# only the ratio (last column, C time / Rust time) means anything.
+#
+# Environment: KERNEL (7.3), KBENCH_CAP (bytes of each corpus, 16M),
+# KBENCH_MS (time per cell, 200).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+. "$here/lib.sh"
+
+K=${KERNEL:-$DEFAULT_KERNEL}
+bash "$here/setup.sh"
+kdir=$(bash "$here/kernel.sh" build "$K")
+ko=$(bash "$here/module.sh" "$kdir" "$top/out/$K" 2>"$top/out/module-$K.log") ||
+	{ cat "$top/out/module-$K.log" >&2; die "module build failed"; }
+bash "$here/guest-data.sh" "$top/out/guest"
+bash "$here/initramfs.sh" "$kdir" "$ko" "$top/out/$K/kbench.cpio" \
+	/bin/rlz4="$top/out/guest/rlz4" /bench="$top/out/guest/bench"
+log=$top/out/$K/kbench.log
+bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$top/out/$K/kbench.cpio" "$log" \
+	--mem 2G --smp 1 --timeout 1800 \
+	--append "rlz4.suite=kbench RLZ4_KBENCH_CAP=${KBENCH_CAP:-16M} RLZ4_KBENCH_MS=${KBENCH_MS:-200}"
+echo "Linux $K, $(grep -a -m1 -o 'tsc_early_khz=[0-9]*' "$log" || true)"
+grep -a 'kbench:' "$log" | sed 's/^# kbench: //' | tr -d '\r'
