@@ -151,11 +151,11 @@ unsafe extern "C" fn param_set_bytes<C>(val: *const C, kp: *const bindings::kern
         let text = unsafe { CStr::from_char_ptr(val.cast()) };
         let text = text.to_str().unwrap_or("<not UTF-8>");
         let valid = if core::ptr::eq(kp, &ZFS_ARC_MIN_PARAM.0) {
-            "0 for automatic, or 33554432 (32 MiB) up to zfs_arc_max"
+            "0 (automatic) or 33554432 (32 MiB) up to zfs_arc_max"
         } else if core::ptr::eq(kp, &ZFS_ARC_MAX_PARAM.0) {
-            "0 for automatic, or 67108864 (64 MiB) up to, not including, total RAM"
+            "0 (automatic) or 67108864 (64 MiB) up to total RAM, exclusive"
         } else {
-            "256..=16777216"
+            "256 to 16777216"
         };
         let why = if ret == ERANGE.to_errno() {
             "does not fit in 64 bits"
@@ -163,7 +163,7 @@ unsafe extern "C" fn param_set_bytes<C>(val: *const C, kp: *const bindings::kern
             "not an unsigned integer"
         };
         pr_err!(
-            "{}='{}' rejected: {}; valid range: {} bytes, decimal or 0x hex\n",
+            "{}='{}' rejected: {}; valid: {}, in bytes, decimal or 0x hex\n",
             name,
             text,
             why,

@@ -374,7 +374,7 @@ impl<'h, Y: Yield> Budget<'h, Y> {
     pub(crate) fn hash(&mut self, hasher: &mut xxh32::Xxh32, mut data: &[u8]) -> Result<(), Error> {
         while !data.is_empty() {
             let n = data.len().min(self.room(16)?);
-            let (now, rest) = data.split_at_checked(n).ok_or(Error::InvalidArgument)?;
+            let (now, rest) = split_at(data, n).ok_or(Error::InvalidArgument)?;
             hasher.update(now);
             self.pos = self.pos.saturating_add(n);
             data = rest;
@@ -387,10 +387,9 @@ impl<'h, Y: Yield> Budget<'h, Y> {
         let mut dst = dst;
         while !src.is_empty() {
             let n = src.len().min(self.room(2)? / 2);
-            let (s, srest) = src.split_at_checked(n).ok_or(Error::InvalidArgument)?;
-            let (d, drest) = core::mem::take(&mut dst)
-                .split_at_mut_checked(n)
-                .ok_or(Error::OutputTooSmall)?;
+            let (s, srest) = split_at(src, n).ok_or(Error::InvalidArgument)?;
+            let (d, drest) =
+                split_at_mut(core::mem::take(&mut dst), n).ok_or(Error::OutputTooSmall)?;
             d.copy_from_slice(s);
             self.pos = self.pos.saturating_add(2 * n);
             src = srest;
@@ -411,4 +410,23 @@ impl<'h, Y: Yield> Budget<'h, Y> {
 pub(crate) fn le32(src: &[u8], at: usize) -> Option<u32> {
     let b = src.get(at..)?.first_chunk::<4>()?;
     Some(u32::from_le_bytes(*b))
+}
+
+/// `<[u8]>::split_at_checked()`, which needs Rust 1.80; the oldest kernel
+/// toolchain this builds with (Linux 6.12's minimum) is 1.78.
+pub(crate) fn split_at(s: &[u8], n: usize) -> Option<(&[u8], &[u8])> {
+    if n <= s.len() {
+        Some(s.split_at(n))
+    } else {
+        None
+    }
+}
+
+/// `<[u8]>::split_at_mut_checked()`, for the same reason as [`split_at`].
+pub(crate) fn split_at_mut(s: &mut [u8], n: usize) -> Option<(&mut [u8], &mut [u8])> {
+    if n <= s.len() {
+        Some(s.split_at_mut(n))
+    } else {
+        None
+    }
 }

@@ -66,7 +66,7 @@ impl Xxh32 {
         if self.buf_len > 0 {
             let want = 16 - self.buf_len;
             let n = want.min(data.len());
-            let (head, rest) = data.split_at_checked(n).unwrap_or((data, &[]));
+            let (head, rest) = super::split_at(data, n).unwrap_or((data, &[]));
             if let Some(d) = self.buf.get_mut(self.buf_len..self.buf_len + n) {
                 d.copy_from_slice(head);
             }

@@ -20,7 +20,7 @@ ko=$(bash "$here/module.sh" "$kdir" "$top/out/$K" 2>"$top/out/module-$K.log") ||
 demo=$top/out/demo
 mkdir -p "$demo"
 bash "$here/guest-data.sh" --tools-only "$top/out/guest"
-tar -C "$CACHE/src/linux-$K" -cf - mm kernel 2>/dev/null | head -c 4M >"$demo/sample"
+head -c 4M <(tar -C "$CACHE/src/linux-$K" -cf - mm kernel) >"$demo/sample"
 lz4 -q -f -B6 "$demo/sample" "$demo/sample.lz4"
 sha256sum <"$demo/sample" | cut -d' ' -f1 >"$demo/sample.sha256"
 bash "$here/initramfs.sh" "$kdir" "$ko" "$top/out/$K/initrd.cpio" \

@@ -8,6 +8,8 @@
 say() { printf '\n$ %s\n' "$*"; }
 run() { say "$*"; sh -c "$*" 2>&1; }
 
+# Kernel messages go to dmesg only, so the console shows just the commands.
+dmesg -n 1
 echo "rlz4-demo-begin"
 echo "Linux $(uname -r), $(($(allmem) / MIB)) MiB RAM"
 run "insmod /rust_lz4.ko zfs_arc_min=0x4000000 zfs_arc_max=536870912"
@@ -27,7 +29,7 @@ if [ -x /bin/rlz4 ] && [ -f /demo/sample.lz4 ]; then
 fi
 run "rmmod rust_lz4"
 mark=$(kmsg_mark)
-run "insmod /rust_lz4.ko zfs_arc_max=16M"
+run "insmod /rust_lz4.ko zfs_arc_max=16777216     # 16 MiB: below the floor"
 say "dmesg | grep rust_lz4:"
 kmsg_since "$mark" | grep 'rust_lz4:'
 echo "rlz4-demo-end"

@@ -122,7 +122,8 @@ kmsg_mark() {
 	local n
 	n=$(($(cat /tmp/kmsg_marks 2>/dev/null || echo 0) + 1))
 	echo $n >/tmp/kmsg_marks
-	echo "rlz4-mark-$n" >/dev/kmsg
+	# KERN_INFO: in the log, not on the console.
+	echo "<6>rlz4-mark-$n" >/dev/kmsg
 	echo "rlz4-mark-$n"
 }
 
