@@ -27,7 +27,7 @@ t_defaults() {
 
 t_modes() {
 	local f
-	for f in zfs_arc_min zfs_arc_max; do
+	for f in zfs_arc_min zfs_arc_max yield_interval; do
 		expect_eq "mode of $f" "$(stat -c %a $PARAMS/$f)" 444 || return 1
 	done
 	expect_eq "mode of arcstats" "$(stat -c %a $ARCSTATS)" 444
@@ -111,6 +111,16 @@ t_bad_max_ram() { refused zfs_arc_max=$(allmem); }
 t_bad_min_above_max() { refused zfs_arc_min=$((256 * MIB)) zfs_arc_max=$((128 * MIB)); }
 t_bad_min_equals_max() { refused zfs_arc_max=$((128 * MIB)) zfs_arc_min=$((128 * MIB)); }
 
+t_yield_interval() {
+	load || return 1
+	expect_eq "default yield_interval" "$(param yield_interval)" 65536 || return 1
+	unload || return 1
+	load yield_interval=0x1000 || return 1
+	expect_eq yield_interval "$(param yield_interval)" 4096 && unload
+}
+t_bad_yield_low() { refused yield_interval=255; }
+t_bad_yield_high() { refused yield_interval=16777217; }
+
 t_modprobe_conf() {
 	echo "options $MOD zfs_arc_max=0x10000000" >/etc/modprobe.d/$MOD.conf
 	modprobe $MOD || { rm -f /etc/modprobe.d/$MOD.conf; return 1; }
@@ -134,7 +144,7 @@ t_load_log() {
 	unload
 }
 
-ktap_begin 21
+ktap_begin 24
 ok defaults t_defaults
 ok modes_0444 t_modes
 ok arcstats_format t_arcstats_format
@@ -151,6 +161,9 @@ ok refuse_max_below_64M t_bad_max_floor
 ok refuse_max_not_below_ram t_bad_max_ram
 ok refuse_min_above_max t_bad_min_above_max
 ok refuse_max_equal_min t_bad_min_equals_max
+ok yield_interval t_yield_interval
+ok refuse_yield_interval_below_256 t_bad_yield_low
+ok refuse_yield_interval_above_16M t_bad_yield_high
 ok modprobe_conf t_modprobe_conf
 ok modprobe_args t_modprobe_args
 ok load_log t_load_log
