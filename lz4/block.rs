@@ -136,6 +136,23 @@ impl<'b, 'h, Y: Yield> Meter<'b, 'h, Y> {
         Ok(())
     }
 
+    /// Exclusive limit on `op` up to which short fast-loop sequences need
+    /// no budget check, given that `ip + op < qseq` now. Such a sequence
+    /// consumes fewer input bytes than it produces (token + literals +
+    /// offset < literals + 4), so while `op` stays below the quota,
+    /// `ip + op` grows by less than twice the growth of `op` and stays below
+    /// `qseq`: exactly where [`Meter::check_seq`] would not yield.
+    #[inline(always)]
+    fn op_quota(&self, ip: usize, op: usize) -> usize {
+        if self.unlimited() {
+            return usize::MAX;
+        }
+        match self.qseq.checked_sub(ip.wrapping_add(op)) {
+            Some(r) if r > 0 => op.saturating_add((r - 1) / 2 + 1),
+            _ => 0,
+        }
+    }
+
     #[inline(always)]
     fn commit(self, ip: usize, op: usize) {
         self.b.pos = self
@@ -159,20 +176,26 @@ fn copy8_within(w: &mut [u8], from: usize, to: usize) -> Option<()> {
     Some(())
 }
 
-/// Copies the short match of up to 18 bytes at `op` from `op - offset`
-/// (`8 <= offset <= op`): fixed copies of 8, 8 and 2 bytes inside one
+/// Copies the short match of up to 18 bytes at `op` from `m = op - offset`
+/// (`offset >= 8`): fixed copies of 8, 8 and 2 bytes inside one
 /// bounds-checked window, writing exactly 18 bytes.
 #[inline(always)]
-fn copy_match18(d: &mut [u8], op: usize, offset: usize) -> Option<()> {
-    let m = op.checked_sub(offset)?;
-    let w = d.get_mut(m..)?.get_mut(..offset.checked_add(18)?)?;
-    if offset < 8 {
+fn copy_match18(d: &mut [u8], m: usize, op: usize, offset: usize) -> Option<()> {
+    let w = d.get_mut(m..op.checked_add(18)?)?;
+    if offset < 8 || w.len() != offset.checked_add(18)? {
         return None;
     }
     copy8_within(w, 0, offset)?;
     copy8_within(w, 8, offset + 8)?;
     let c = *w.get(16..)?.first_chunk::<2>()?;
     *w.get_mut(offset + 16..)?.first_chunk_mut::<2>()? = c;
+    Some(())
+}
+
+/// Copies the 16 bytes at `s[i..]` to `d[i..]`.
+#[inline(always)]
+fn copy16_at(d: &mut [u8], s: &[u8], i: usize) -> Option<()> {
+    *d.get_mut(i..)?.first_chunk_mut::<16>()? = *s.get(i..)?.first_chunk::<16>()?;
     Some(())
 }
 
@@ -185,12 +208,12 @@ fn copy_exact(d: &mut [u8], s: &[u8]) -> Option<()> {
         return None;
     }
     if n >= 16 {
-        for (dc, sc) in d.chunks_exact_mut(16).zip(s.chunks_exact(16)) {
-            dc.copy_from_slice(sc);
+        let mut i = 0;
+        while n - i > 16 {
+            copy16_at(d, s, i)?;
+            i += 16;
         }
-        if n % 16 != 0 {
-            *d.last_chunk_mut::<16>()? = *s.last_chunk::<16>()?;
-        }
+        *d.last_chunk_mut::<16>()? = *s.last_chunk::<16>()?;
     } else if n >= 8 {
         *d.first_chunk_mut::<8>()? = *s.first_chunk::<8>()?;
         *d.last_chunk_mut::<8>()? = *s.last_chunk::<8>()?;
@@ -198,8 +221,10 @@ fn copy_exact(d: &mut [u8], s: &[u8]) -> Option<()> {
         *d.first_chunk_mut::<4>()? = *s.first_chunk::<4>()?;
         *d.last_chunk_mut::<4>()? = *s.last_chunk::<4>()?;
     } else {
-        for (a, b) in d.iter_mut().zip(s) {
-            *a = *b;
+        let mut i = 0;
+        while i < n {
+            *d.get_mut(i)? = *s.get(i)?;
+            i += 1;
         }
     }
     Some(())
@@ -216,13 +241,16 @@ fn copy_literals(src: &[u8], ip: usize, d: &mut [u8], op: usize, len: usize) -> 
 /// to 15 bytes past the end (caller guarantees the room on both sides).
 #[inline(always)]
 fn copy_literals_wild(src: &[u8], ip: usize, d: &mut [u8], op: usize, len: usize) -> Option<()> {
-    let n = len.checked_add(15)? & !15;
-    let s = src.get(ip..)?.get(..n)?;
-    let o = d.get_mut(op..)?.get_mut(..n)?;
-    for (dc, sc) in o.chunks_exact_mut(16).zip(s.chunks_exact(16)) {
-        dc.copy_from_slice(sc);
+    let s = src.get(ip..)?;
+    let o = d.get_mut(op..)?;
+    let mut i = 0;
+    loop {
+        copy16_at(o, s, i)?;
+        i += 16;
+        if i >= len {
+            return Some(());
+        }
     }
-    Some(())
 }
 
 /// 8 bytes of the pattern of period `offset` (1..=7) starting at `w[0]`.
@@ -309,7 +337,7 @@ fn read_length<Y: Yield>(
     op: usize,
 ) -> Result<usize, Error> {
     let iend = src.len();
-    if initial && iend.checked_sub(slack).map_or(true, |l| *ip >= l) {
+    if initial && (iend < slack || *ip >= iend - slack) {
         return Err(Error::TruncatedLength);
     }
     let mut len = 0usize;
@@ -431,6 +459,171 @@ fn literal_end_error(ip_end: Option<usize>, iend: usize, cpy: Option<usize>, oen
     }
 }
 
+/// liblz4's fast loop, from `(*ip, *op)` with `*op + 64 <= dst.len()`;
+/// returns where the safe loop starts. The hot path for short sequences
+/// runs while `*op < ohot` (see [`decode`]).
+#[inline(always)]
+fn fast_loop<Y: Yield>(
+    src: &[u8],
+    dst: &mut [u8],
+    ip_out: &mut usize,
+    op_out: &mut usize,
+    low: usize,
+    meter: &mut Meter<'_, '_, Y>,
+    ohot: usize,
+) -> Result<Entry, Error> {
+    let iend = src.len();
+    let oend = dst.len();
+    let mut ip = *ip_out;
+    let mut op = *op_out;
+    // `oq` is the budget quota (`Meter::op_quota`; 0 forces a budget check
+    // first).
+    let mut oq = if meter.unlimited() { usize::MAX } else { 0 };
+    // Unread input: `ip == iend - inp.len()` except on the hot path,
+    // which advances `inp` only.
+    let mut inp = src.get(ip..).ok_or(Error::TruncatedLength)?;
+    let entry = 'fast: loop {
+        // Invariants: ip < iend, op + 64 <= oend.
+        let lim = if oq < ohot { oq } else { ohot };
+        let (offset, nibble) = 'seq: {
+            if op < lim {
+                if let Some(c) = inp.first_chunk::<18>() {
+                    let token = usize::from(c[0]);
+                    let len = token >> 4;
+                    if len < RUN_MASK {
+                        let (_, l17) = c.split_at(1);
+                        let (l16, _) = l17.split_at(16);
+                        dst.get_mut(op..)
+                            .and_then(|d| d.get_mut(..16))
+                            .ok_or(Error::OutputTooSmall)?
+                            .copy_from_slice(l16);
+                        // len <= 14: the offset is within the window.
+                        let offset = usize::from(u16::from_le_bytes([c[len + 1], c[len + 2]]));
+                        inp = inp.get(len + 3..).ok_or(Error::TruncatedLength)?;
+                        op += len;
+                        let nibble = token & ML_MASK;
+                        // op + 18 + 64 < oend: liblz4's fast-loop limit
+                        // check cannot fire.
+                        if nibble < ML_MASK && offset >= 8 {
+                            if let Some(m) = op.checked_sub(offset) {
+                                if m >= low {
+                                    copy_match18(dst, m, op, offset)
+                                        .ok_or(Error::OutputTooSmall)?;
+                                    op += nibble + MINMATCH;
+                                    continue 'fast;
+                                }
+                            }
+                        }
+                        ip = iend.wrapping_sub(inp.len());
+                        break 'seq (offset, nibble);
+                    }
+                }
+            } else if op >= oq {
+                ip = iend.wrapping_sub(inp.len());
+                meter.check_seq(ip, op)?;
+                oq = meter.op_quota(ip, op);
+                continue 'fast;
+            }
+            // Any sequence, with all checks.
+            ip = iend.wrapping_sub(inp.len());
+            let token = usize::from(*src.get(ip).ok_or(Error::TruncatedLength)?);
+            ip = ip.wrapping_add(1);
+            let len = token >> 4;
+            let nibble = token & ML_MASK;
+            if len != RUN_MASK {
+                // liblz4: ip <= iend - 17.
+                if iend - ip < 17 {
+                    break 'fast Entry::Literals { token, len };
+                }
+                copy_literals_wild(src, ip, dst, op, 16).ok_or(Error::LiteralsPastInput)?;
+                let offset = read_le16(src, ip + len).ok_or(Error::TruncatedLength)?;
+                ip += len + 2;
+                op += len;
+                if nibble != ML_MASK {
+                    let mlen = nibble + MINMATCH;
+                    if op.wrapping_add(mlen + FASTLOOP_SAFE_DISTANCE) >= oend {
+                        break 'fast Entry::Match { offset, len: mlen };
+                    }
+                    if offset >= 8 && offset <= op.wrapping_sub(low) {
+                        copy_match18(dst, op.wrapping_sub(offset), op, offset)
+                            .ok_or(Error::OutputTooSmall)?;
+                        op += mlen;
+                        inp = src.get(ip..).ok_or(Error::TruncatedLength)?;
+                        continue 'fast;
+                    }
+                }
+                break 'seq (offset, nibble);
+            }
+            let len = len + read_length(src, &mut ip, RUN_MASK, true, meter, op)?;
+            // len <= MAX_LENGTH + 270, so ip + len and op + len cannot
+            // overflow on 64-bit; saturate anyway.
+            if op.saturating_add(len).saturating_add(32) > oend
+                || ip.saturating_add(len).saturating_add(32) > iend
+            {
+                break 'fast Entry::Literals { token, len };
+            }
+            if meter.unlimited()
+                || len.saturating_mul(2).saturating_add(SEQ_COST) <= meter.room(ip, op)
+            {
+                copy_literals_wild(src, ip, dst, op, len).ok_or(Error::LiteralsPastInput)?;
+            } else {
+                copy_literals_chunked(src, ip, dst, op, len, meter)?;
+            }
+            ip = ip.wrapping_add(len);
+            op = op.wrapping_add(len);
+            let offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
+            ip = ip.wrapping_add(2);
+            if nibble != ML_MASK {
+                let mlen = nibble + MINMATCH;
+                if op.wrapping_add(mlen + FASTLOOP_SAFE_DISTANCE) >= oend {
+                    break 'fast Entry::Match { offset, len: mlen };
+                }
+                if offset >= 8 && offset <= op.wrapping_sub(low) {
+                    copy_match18(dst, op.wrapping_sub(offset), op, offset)
+                        .ok_or(Error::OutputTooSmall)?;
+                    op = op.wrapping_add(mlen);
+                    inp = src.get(ip..).ok_or(Error::TruncatedLength)?;
+                    // The literals were not a short sequence.
+                    meter.check_seq(ip, op)?;
+                    oq = meter.op_quota(ip, op);
+                    continue 'fast;
+                }
+            }
+            (offset, nibble)
+        };
+        let len;
+        if nibble == ML_MASK {
+            len =
+                ML_MASK + MINMATCH + read_length(src, &mut ip, LASTLITERALS - 1, false, meter, op)?;
+            if op
+                .saturating_add(len)
+                .saturating_add(FASTLOOP_SAFE_DISTANCE)
+                >= oend
+            {
+                break 'fast Entry::Match { offset, len };
+            }
+        } else {
+            // Already checked against the fast-loop limit above.
+            len = nibble + MINMATCH;
+        }
+        if offset > op.wrapping_sub(low) {
+            return Err(Error::OffsetBeforeStart);
+        }
+        if offset == 0 {
+            return Err(Error::OffsetZero);
+        }
+        copy_match_budget(dst, ip, op, offset, len, meter)?;
+        op = op.wrapping_add(len);
+        inp = src.get(ip..).ok_or(Error::TruncatedLength)?;
+        // Not a short sequence: check the budget for the next one here.
+        meter.check_seq(ip, op)?;
+        oq = meter.op_quota(ip, op);
+    };
+    *ip_out = ip;
+    *op_out = op;
+    Ok(entry)
+}
+
 /// Decodes one block into `dst[op0..]`; matches may reach back to `low`.
 ///
 /// `dst.len()` is the capacity used for liblz4's end-of-block rules. Returns
@@ -472,99 +665,15 @@ pub(crate) fn decode<Y: Yield>(
     let mut entry = Entry::Token;
 
     if oend - op >= FASTLOOP_SAFE_DISTANCE {
-        entry = loop {
-            // Invariants: ip < iend, op + 64 <= oend.
-            meter.check_seq(ip, op)?;
-            let inp = src.get(ip..).ok_or(Error::TruncatedLength)?;
-            let (&t, lits) = inp.split_first().ok_or(Error::TruncatedLength)?;
-            let token = usize::from(t);
-            ip = ip.wrapping_add(1);
-            let len = token >> 4;
-            let nibble = token & ML_MASK;
-            let offset;
-            if len != RUN_MASK {
-                // liblz4: ip <= iend - 17.
-                let Some(l) = lits.first_chunk::<17>() else {
-                    break Entry::Literals { token, len };
-                };
-                let out = dst.get_mut(op..).ok_or(Error::OutputTooSmall)?;
-                let room = out.len();
-                let (l16, _) = l.split_at(16);
-                out.get_mut(..16)
-                    .ok_or(Error::OutputTooSmall)?
-                    .copy_from_slice(l16);
-                // len <= 14: the offset is within the 17 bytes.
-                offset = usize::from(u16::from_le_bytes([l[len], l[len + 1]]));
-                ip = ip.wrapping_add(len + 2);
-                op = op.wrapping_add(len);
-                if nibble != ML_MASK {
-                    let mlen = nibble + MINMATCH;
-                    // op + mlen + 64 >= oend, with op before the literals.
-                    if len + mlen + FASTLOOP_SAFE_DISTANCE >= room {
-                        break Entry::Match { offset, len: mlen };
-                    }
-                    if offset >= 8 && offset <= op.wrapping_sub(low) {
-                        copy_match18(dst, op, offset).ok_or(Error::OutputTooSmall)?;
-                        op = op.wrapping_add(mlen);
-                        continue;
-                    }
-                }
-            } else {
-                let len = len + read_length(src, &mut ip, RUN_MASK, true, &mut meter, op)?;
-                // len <= MAX_LENGTH + 270, so ip + len and op + len cannot
-                // overflow on 64-bit; saturate anyway.
-                if op.saturating_add(len).saturating_add(32) > oend
-                    || ip.saturating_add(len).saturating_add(32) > iend
-                {
-                    break Entry::Literals { token, len };
-                }
-                if meter.unlimited()
-                    || len.saturating_mul(2).saturating_add(SEQ_COST) <= meter.room(ip, op)
-                {
-                    copy_literals_wild(src, ip, dst, op, len).ok_or(Error::LiteralsPastInput)?;
-                } else {
-                    copy_literals_chunked(src, ip, dst, op, len, &mut meter)?;
-                }
-                ip = ip.wrapping_add(len);
-                op = op.wrapping_add(len);
-                offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
-                ip = ip.wrapping_add(2);
-                if nibble != ML_MASK {
-                    let mlen = nibble + MINMATCH;
-                    if op.wrapping_add(mlen + FASTLOOP_SAFE_DISTANCE) >= oend {
-                        break Entry::Match { offset, len: mlen };
-                    }
-                    if offset >= 8 && offset <= op.wrapping_sub(low) {
-                        copy_match18(dst, op, offset).ok_or(Error::OutputTooSmall)?;
-                        op = op.wrapping_add(mlen);
-                        continue;
-                    }
-                }
-            }
-            let len;
-            if nibble == ML_MASK {
-                len = ML_MASK
-                    + MINMATCH
-                    + read_length(src, &mut ip, LASTLITERALS - 1, false, &mut meter, op)?;
-                if op
-                    .saturating_add(len)
-                    .saturating_add(FASTLOOP_SAFE_DISTANCE)
-                    >= oend
-                {
-                    break Entry::Match { offset, len };
-                }
-            } else {
-                // Already checked against the fast-loop limit above.
-                len = nibble + MINMATCH;
-            }
-            if offset > op.wrapping_sub(low) {
-                return Err(Error::OffsetBeforeStart);
-            }
-            if offset == 0 {
-                return Err(Error::OffsetZero);
-            }
-            copy_match_budget(dst, ip, op, offset, len, &mut meter)?;
-            op = op.wrapping_add(len);
+        // Short sequences take the hot path while `op < ohot` (and within
+        // the budget): `ohot` keeps 95 bytes of room, enough for 14
+        // literals, an 18-byte match and liblz4's 64-byte fast-loop margin,
+        // so that path needs no output checks. Two copies of the loop so
+        // that the compiler knows `ohot + 95 == oend` in the first.
+        entry = if oend >= 95 {
+            fast_loop(src, dst, &mut ip, &mut op, low, &mut meter, oend - 95)?
+        } else {
+            fast_loop(src, dst, &mut ip, &mut op, low, &mut meter, 0)?
         };
     }
 
@@ -585,7 +694,8 @@ pub(crate) fn decode<Y: Yield>(
                     let offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
                     ip = ip.wrapping_add(2);
                     if nibble != ML_MASK && offset >= 8 && offset <= op.wrapping_sub(low) {
-                        copy_match18(dst, op, offset).ok_or(Error::OutputTooSmall)?;
+                        copy_match18(dst, op.wrapping_sub(offset), op, offset)
+                            .ok_or(Error::OutputTooSmall)?;
                         op = op.wrapping_add(nibble + MINMATCH);
                         continue;
                     }
