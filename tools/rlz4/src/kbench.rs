@@ -202,11 +202,13 @@ fn hold(o: &Opts, secs: f64) -> Result<(), String> {
     let dev = Device::open(&o.device).map_err(|e| format!("{}: {e}", o.device))?;
     let data = read(&o.files[0], device::MAX_DST)?;
     let block = lz4_flex::block::compress(&data);
+    // Calibrate on a few iterations; aim 25% past the requested time, as
+    // the first iterations run colder than the rest.
     let probe = dev
-        .bench(&block, data.len(), 1)
+        .bench(&block, data.len(), 3)
         .map_err(|e| format!("BENCH: {e}"))?;
-    let per_iter = (probe.rust_ns + probe.c_ns).max(1);
-    let iters = ((secs * 1e9) as u64 / per_iter + 1).min(1_000_000) as u32;
+    let per_iter = ((probe.rust_ns + probe.c_ns) / 3).max(1);
+    let iters = ((secs * 1.25e9) as u64 / per_iter + 1).min(1_000_000) as u32;
     println!(
         "holding: {iters} iterations of {} bytes, ~{:.1} s",
         data.len(),
