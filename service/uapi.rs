@@ -94,26 +94,21 @@ pub(crate) struct Stats {
     pub(crate) max_yield_gap_ns: u64,
 }
 
-// SAFETY: `#[repr(C)]`, integers only, `argsz: u32` first.
-unsafe impl Abi for Decompress {
-    fn argsz(&self) -> u32 {
-        self.argsz
-    }
+/// Implements [`Abi`] for structs of this file.
+macro_rules! abi {
+    ($($t:ty),*) => {
+        $(
+            // SAFETY: `#[repr(C)]`, integers only, `argsz: u32` first.
+            unsafe impl Abi for $t {
+                fn argsz(&self) -> u32 {
+                    self.argsz
+                }
+            }
+        )*
+    };
 }
 
-// SAFETY: `#[repr(C)]`, integers only, `argsz: u32` first.
-unsafe impl Abi for Bench {
-    fn argsz(&self) -> u32 {
-        self.argsz
-    }
-}
-
-// SAFETY: `#[repr(C)]`, integers only, `argsz: u32` first.
-unsafe impl Abi for Stats {
-    fn argsz(&self) -> u32 {
-        self.argsz
-    }
-}
+abi!(Decompress, Bench, Stats);
 
 // The layout of the C header, on every architecture.
 const _: () = assert!(core::mem::size_of::<Decompress>() == 56);
