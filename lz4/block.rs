@@ -61,8 +61,6 @@ enum Entry {
 /// `ip + op` so the hot check is one add and one compare.
 struct Meter<'b, 'h, Y: Yield> {
     b: &'b mut Budget<'h, Y>,
-    /// The hook never yields at run time (checks still compiled in).
-    never: bool,
     pos0: usize,
     op0: usize,
     /// A yield is due before `ip + op` would exceed this.
@@ -75,12 +73,14 @@ struct Meter<'b, 'h, Y: Yield> {
 impl<'b, 'h, Y: Yield> Meter<'b, 'h, Y> {
     #[inline(always)]
     fn new(b: &'b mut Budget<'h, Y>, op0: usize) -> Self {
-        let unlimited = b.unlimited();
         let pos0 = b.pos;
-        let qlim = b.limit.saturating_sub(pos0).saturating_add(op0);
+        let qlim = if b.unlimited() {
+            usize::MAX
+        } else {
+            b.limit.saturating_sub(pos0).saturating_add(op0)
+        };
         Meter {
             b,
-            never: unlimited,
             pos0,
             op0,
             qlim,
@@ -88,10 +88,12 @@ impl<'b, 'h, Y: Yield> Meter<'b, 'h, Y> {
         }
     }
 
-    /// No budget checks needed (compile-time for [`NoYield`]).
+    /// No budget checks needed (compile-time for [`NoYield`]). A hook with
+    /// an unlimited interval at run time gets a window past any reachable
+    /// `ip + op` instead (see [`Meter::new`]), so the checks never fire.
     #[inline(always)]
     fn unlimited(&self) -> bool {
-        Y::NEVER_YIELDS || self.never
+        Y::NEVER_YIELDS
     }
 
     /// Makes sure `cost` more units fit in the window at `(ip, op)`.
@@ -241,8 +243,15 @@ fn copy_literals(src: &[u8], ip: usize, d: &mut [u8], op: usize, len: usize) -> 
 /// to 15 bytes past the end (caller guarantees the room on both sides).
 #[inline(always)]
 fn copy_literals_wild(src: &[u8], ip: usize, d: &mut [u8], op: usize, len: usize) -> Option<()> {
-    let s = src.get(ip..)?;
-    let o = d.get_mut(op..)?;
+    // Whole 16-byte chunks covering `len` (at least one); `len` is far
+    // below `usize::MAX - 15` (a length from the input).
+    let n = if len <= 16 {
+        16
+    } else {
+        len.wrapping_add(15) & !15
+    };
+    let s = src.get(ip..)?.get(..n)?;
+    let o = d.get_mut(op..)?.get_mut(..n)?;
     let mut i = 0;
     loop {
         copy16_at(o, s, i)?;
@@ -309,6 +318,30 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
         // Store the 8-byte pattern every `stride` bytes (a multiple of the
         // period), so no load depends on a recent store.
         if let Some(p) = pattern8(w, offset) {
+            // 16 bytes of the pattern: `p`, then the pattern from phase
+            // `8 % offset`, which repeats every `8 - 8 % offset` bytes.
+            let r = 8 % offset;
+            let p2 = if r == 0 {
+                p
+            } else {
+                let q = p >> (8 * r);
+                q | (q << (8 * (8 - r)))
+            };
+            let mut b16 = [0u8; 16];
+            *b16.first_chunk_mut::<8>()? = p.to_le_bytes();
+            *b16.last_chunk_mut::<8>()? = p2.to_le_bytes();
+            let stride16 = 16 - 16 % offset;
+            // t < cap: the additions cannot wrap.
+            while t < dend && cap - t >= 32 {
+                let c = w.get_mut(t..)?.first_chunk_mut::<32>()?;
+                *c.first_chunk_mut::<16>()? = b16;
+                *c.get_mut(stride16..)?.first_chunk_mut::<16>()? = b16;
+                t = t.wrapping_add(2 * stride16);
+            }
+            while t < dend && cap - t >= 16 {
+                *w.get_mut(t..)?.first_chunk_mut::<16>()? = b16;
+                t = t.wrapping_add(stride16);
+            }
             let p = p.to_le_bytes();
             let stride = 8 - 8 % offset;
             while t < dend && cap - t >= 8 {
@@ -459,6 +492,20 @@ fn literal_end_error(ip_end: Option<usize>, iend: usize, cpy: Option<usize>, oen
     }
 }
 
+/// Whether the budget quota `oq` of the fast loop must be recomputed after
+/// a sequence that started with `op - ip == d0`.
+///
+/// [`Meter::op_quota`] leaves `D = qseq - (ip + op) - 2 * (oq - op) >= -1`,
+/// which is what makes `op < oq` imply `ip + op < qseq`. A sequence changes
+/// `D` by its output minus its input (yields only raise `qseq`), so while
+/// every sequence produces at least as many bytes as it consumes the quota
+/// stays valid; `ip` and `op` index slices, so their differences fit in
+/// `isize`.
+#[inline(always)]
+fn stale<Y: Yield>(meter: &Meter<'_, '_, Y>, ip: usize, op: usize, d0: usize) -> bool {
+    !meter.unlimited() && (op.wrapping_sub(ip) as isize) < (d0 as isize)
+}
+
 /// liblz4's fast loop, from `(*ip, *op)` with `*op + 64 <= dst.len()`;
 /// returns where the safe loop starts. The hot path for short sequences
 /// runs while `*op < ohot` (see [`decode`]).
@@ -485,38 +532,47 @@ fn fast_loop<Y: Yield>(
     let entry = 'fast: loop {
         // Invariants: ip < iend, op + 64 <= oend.
         let lim = if oq < ohot { oq } else { ohot };
+        // `op - ip` at the start of the sequence (see `stale`).
+        let d0;
         let (offset, nibble) = 'seq: {
             if op < lim {
-                if let Some(c) = inp.first_chunk::<18>() {
+                // Hot inner loop: short sequences only.
+                while let Some(c) = inp.first_chunk::<18>() {
                     let token = usize::from(c[0]);
                     let len = token >> 4;
-                    if len < RUN_MASK {
-                        let (_, l17) = c.split_at(1);
-                        let (l16, _) = l17.split_at(16);
-                        dst.get_mut(op..)
-                            .and_then(|d| d.get_mut(..16))
-                            .ok_or(Error::OutputTooSmall)?
-                            .copy_from_slice(l16);
-                        // len <= 14: the offset is within the window.
-                        let offset = usize::from(u16::from_le_bytes([c[len + 1], c[len + 2]]));
-                        inp = inp.get(len + 3..).ok_or(Error::TruncatedLength)?;
-                        op += len;
-                        let nibble = token & ML_MASK;
-                        // op + 18 + 64 < oend: liblz4's fast-loop limit
-                        // check cannot fire.
-                        if nibble < ML_MASK && offset >= 8 {
-                            if let Some(m) = op.checked_sub(offset) {
-                                if m >= low {
-                                    copy_match18(dst, m, op, offset)
-                                        .ok_or(Error::OutputTooSmall)?;
-                                    op += nibble + MINMATCH;
-                                    continue 'fast;
+                    if len >= RUN_MASK {
+                        break;
+                    }
+                    let (_, l17) = c.split_at(1);
+                    let (l16, _) = l17.split_at(16);
+                    dst.get_mut(op..)
+                        .and_then(|d| d.get_mut(..16))
+                        .ok_or(Error::OutputTooSmall)?
+                        .copy_from_slice(l16);
+                    // len <= 14: the offset is within the window.
+                    let offset = usize::from(u16::from_le_bytes([c[len + 1], c[len + 2]]));
+                    inp = inp.get(len + 3..).ok_or(Error::TruncatedLength)?;
+                    op += len;
+                    let nibble = token & ML_MASK;
+                    // op + 18 + 64 < oend: liblz4's fast-loop limit
+                    // check cannot fire.
+                    if nibble < ML_MASK && offset >= 8 {
+                        if let Some(m) = op.checked_sub(offset) {
+                            if m >= low {
+                                copy_match18(dst, m, op, offset).ok_or(Error::OutputTooSmall)?;
+                                op += nibble + MINMATCH;
+                                if op < lim {
+                                    continue;
                                 }
+                                continue 'fast;
                             }
                         }
-                        ip = iend.wrapping_sub(inp.len());
-                        break 'seq (offset, nibble);
                     }
+                    ip = iend.wrapping_sub(inp.len());
+                    // The token, literals and offset took `len + 3` input
+                    // bytes and `len` output bytes.
+                    d0 = op.wrapping_sub(ip).wrapping_add(3);
+                    break 'seq (offset, nibble);
                 }
             } else if op >= oq {
                 ip = iend.wrapping_sub(inp.len());
@@ -526,6 +582,7 @@ fn fast_loop<Y: Yield>(
             }
             // Any sequence, with all checks.
             ip = iend.wrapping_sub(inp.len());
+            d0 = op.wrapping_sub(ip);
             let token = usize::from(*src.get(ip).ok_or(Error::TruncatedLength)?);
             ip = ip.wrapping_add(1);
             let len = token >> 4;
@@ -555,10 +612,10 @@ fn fast_loop<Y: Yield>(
                 break 'seq (offset, nibble);
             }
             let len = len + read_length(src, &mut ip, RUN_MASK, true, meter, op)?;
-            // len <= MAX_LENGTH + 270, so ip + len and op + len cannot
-            // overflow on 64-bit; saturate anyway.
-            if op.saturating_add(len).saturating_add(32) > oend
-                || ip.saturating_add(len).saturating_add(32) > iend
+            // len <= MAX_LENGTH + 270: len + 32 cannot wrap, and
+            // op <= oend, ip <= iend.
+            if len.wrapping_add(32) > oend.wrapping_sub(op)
+                || len.wrapping_add(32) > iend.wrapping_sub(ip)
             {
                 break 'fast Entry::Literals { token, len };
             }
@@ -584,8 +641,10 @@ fn fast_loop<Y: Yield>(
                     op = op.wrapping_add(mlen);
                     inp = src.get(ip..).ok_or(Error::TruncatedLength)?;
                     // The literals were not a short sequence.
-                    meter.check_seq(ip, op)?;
-                    oq = meter.op_quota(ip, op);
+                    if stale(meter, ip, op, d0) {
+                        meter.check_seq(ip, op)?;
+                        oq = meter.op_quota(ip, op);
+                    }
                     continue 'fast;
                 }
             }
@@ -595,11 +654,8 @@ fn fast_loop<Y: Yield>(
         if nibble == ML_MASK {
             len =
                 ML_MASK + MINMATCH + read_length(src, &mut ip, LASTLITERALS - 1, false, meter, op)?;
-            if op
-                .saturating_add(len)
-                .saturating_add(FASTLOOP_SAFE_DISTANCE)
-                >= oend
-            {
+            // len <= MAX_LENGTH + 19 and op <= oend: nothing wraps.
+            if len.wrapping_add(FASTLOOP_SAFE_DISTANCE) >= oend.wrapping_sub(op) {
                 break 'fast Entry::Match { offset, len };
             }
         } else {
@@ -616,8 +672,10 @@ fn fast_loop<Y: Yield>(
         op = op.wrapping_add(len);
         inp = src.get(ip..).ok_or(Error::TruncatedLength)?;
         // Not a short sequence: check the budget for the next one here.
-        meter.check_seq(ip, op)?;
-        oq = meter.op_quota(ip, op);
+        if stale(meter, ip, op, d0) {
+            meter.check_seq(ip, op)?;
+            oq = meter.op_quota(ip, op);
+        }
     };
     *ip_out = ip;
     *op_out = op;
