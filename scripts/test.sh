@@ -79,6 +79,14 @@ if [ -x "$here/host-test.sh" ]; then
 	[ $rc = 0 ] || fail host/decoder "scripts/host-test.sh exited $rc"
 fi
 
+# Kernels first: the benchmark's "elf" corpus is a test kernel's vmlinux
+# when one exists, so the guest data must come after them to be the same
+# on a cold and a warm cache.
+for K in $KERNELS; do
+	section "kernel $K: build"
+	bash "$here/kernel.sh" build "$K" >/dev/null || true
+done
+
 section "guest tools and data (static rlz4, corpora)"
 GUEST=$OUT/guest
 if bash "$here/guest-data.sh" "$GUEST"; then
