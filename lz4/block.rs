@@ -276,6 +276,19 @@ fn pattern8(w: &[u8], offset: usize) -> Option<u64> {
     Some(p)
 }
 
+/// One step of [`copy_match`] for `offset >= N`: copies `2 * N` bytes to
+/// `w[t..]` from `offset` bytes before, as two dependent `N`-byte moves.
+#[inline(always)]
+fn copy_match_step<const N: usize>(w: &mut [u8], t: usize, offset: usize) -> Option<()> {
+    let c = w.get_mut(t.checked_sub(offset)?..)?;
+    let v = *c.first_chunk::<N>()?;
+    *c.get_mut(offset..)?.first_chunk_mut::<N>()? = v;
+    let c = c.get_mut(N..)?;
+    let v = *c.first_chunk::<N>()?;
+    *c.get_mut(offset..)?.first_chunk_mut::<N>()? = v;
+    Some(())
+}
+
 /// Copies a match of `len` bytes at `op` from `op - offset`
 /// (`1 <= offset <= op`, `op + len <= d.len()`).
 ///
@@ -296,22 +309,12 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
     if offset >= 16 {
         // 32 bytes per step, as two dependent 16-byte copies.
         while t < dend && cap - t >= 32 {
-            let c = w.get_mut(t - offset..)?;
-            let v = *c.first_chunk::<16>()?;
-            *c.get_mut(offset..)?.first_chunk_mut::<16>()? = v;
-            let c = c.get_mut(16..)?;
-            let v = *c.first_chunk::<16>()?;
-            *c.get_mut(offset..)?.first_chunk_mut::<16>()? = v;
+            copy_match_step::<16>(w, t, offset)?;
             t += 32;
         }
     } else if offset >= 8 {
         while t < dend && cap - t >= 16 {
-            let c = w.get_mut(t - offset..)?;
-            let v = *c.first_chunk::<8>()?;
-            *c.get_mut(offset..)?.first_chunk_mut::<8>()? = v;
-            let c = c.get_mut(8..)?;
-            let v = *c.first_chunk::<8>()?;
-            *c.get_mut(offset..)?.first_chunk_mut::<8>()? = v;
+            copy_match_step::<8>(w, t, offset)?;
             t += 16;
         }
     } else {

@@ -10,7 +10,6 @@ MIB=$((1 << 20))
 GIB=$((1 << 30))
 
 _n=0
-_failed=0
 
 ktap_begin() {
 	echo "KTAP version 1"
@@ -33,7 +32,6 @@ import_results() {
 			;;
 		"not ok "*)
 			_n=$((_n + 1))
-			_failed=$((_failed + 1))
 			echo "# ${line#not ok }"
 			local name=${line#not ok }
 			echo "not ok $_n ${name%%:*}"
@@ -70,7 +68,6 @@ ok() {
 	if [ $rc = 0 ]; then
 		echo "ok $_n $name"
 	else
-		_failed=$((_failed + 1))
 		echo "not ok $_n $name"
 	fi
 }
