@@ -98,6 +98,10 @@ build() {
 
 case "$cmd" in
 build)
+	# One builder per tree: concurrent runs wait for the first one.
+	mkdir -p "$CACHE/build"
+	exec 9>"$B.lock"
+	flock 9
 	[ -f "$B/.done" ] || build
 	echo "$B"
 	;;
