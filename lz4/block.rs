@@ -13,7 +13,7 @@
 //! pattern expansion for overlapping matches, checked arithmetic where a
 //! length comes from the input.
 
-use super::{Budget, Error, NoYield, Yield};
+use super::{split_at, split_at_mut, Budget, Error, NoYield, Yield};
 
 const RUN_MASK: usize = 15;
 const ML_MASK: usize = 15;
@@ -509,6 +509,249 @@ fn stale<Y: Yield>(meter: &Meter<'_, '_, Y>, ip: usize, op: usize, d0: usize) ->
     !meter.unlimited() && (op.wrapping_sub(ip) as isize) < (d0 as isize)
 }
 
+/// Copies `s` to `d` in 16-byte chunks, as many as both hold, as pairs of
+/// 8-byte moves: a loop of whole chunks would become a `memcpy` call, and
+/// the kernel's out-of-line `memcpy` costs more than these short copies.
+#[inline(always)]
+fn copy_chunks16(mut d: &mut [u8], mut s: &[u8]) {
+    while let (Some((dc, dr)), Some((sc, sr))) =
+        (d.split_first_chunk_mut::<16>(), s.split_first_chunk::<16>())
+    {
+        let (d0, d1) = dc.split_at_mut(8);
+        let (s0, s1) = sc.split_at(8);
+        if let (Some(d0), Some(d1), Some(s0), Some(s1)) = (
+            d0.first_chunk_mut::<8>(),
+            d1.first_chunk_mut::<8>(),
+            s0.first_chunk::<8>(),
+            s1.first_chunk::<8>(),
+        ) {
+            let (a, b) = (u64::from_ne_bytes(*s0), u64::from_ne_bytes(*s1));
+            *d0 = a.to_ne_bytes();
+            *d1 = b.to_ne_bytes();
+        }
+        d = dr;
+        s = sr;
+    }
+}
+
+/// Decodes common sequences while `op < lim`, stopping before the first
+/// sequence it does not take; returns the input consumed and the new `op`.
+///
+/// The caller guarantees `lim + 95 <= dst.len()` and `lim <=` the budget
+/// quota of [`Meter::op_quota`]. A sequence starting below `lim` with at
+/// least 18 bytes of input from its token is taken when its match source
+/// lies at or after `low` and it is one of:
+///
+/// - fewer than 15 literals and a match of at most 18 bytes: 16 literal
+///   bytes and 18 match bytes are copied (8-byte steps when the match
+///   overlaps its own output, [`hot_near`], which needs `offset >= 8`);
+/// - fewer than 15 literals and a match of 19 to 273 bytes ([`hot_long`]);
+/// - 15 to 269 literals followed by either kind of match ([`hot_lit`]).
+///
+/// The long cases must end at or below `lim` and copy in 16-byte chunks
+/// from a source that ends where the match starts. Ending below `lim`
+/// keeps liblz4 in its fast loop (`op + length < oend - 64`) and keeps the
+/// budget: every sequence taken consumes no more than it produces, so it
+/// ends within the quota.
+///
+/// liblz4's fast loop decodes each such sequence the same way, with no
+/// error. Everything else, including every error, is left to the general
+/// path, which sees the same sequence again (bytes this function wrote past
+/// `op` for it are rewritten). Kept out of line, with the rare cases out of
+/// line again, so that the short path's few live values stay in registers.
+#[inline(never)]
+fn hot_run(inp: &[u8], dst: &mut [u8], op: usize, lim: usize, low: usize) -> (usize, usize) {
+    // Work relative to `low`, where the history starts: no match may reach
+    // below index 0 of `d`.
+    let (Some(d), Some(mut o), Some(l)) = (
+        dst.get_mut(low..),
+        op.checked_sub(low),
+        lim.checked_sub(low),
+    ) else {
+        return (0, op);
+    };
+    // Ending the window 31 bytes past `l` makes its bounds check on the
+    // 32 bytes at `o` the loop condition `o < l`.
+    let Some(d) = l.checked_add(31).and_then(|e| d.get_mut(..e)) else {
+        return (0, op);
+    };
+    let mut rest = inp;
+    while let Some(c) = rest.first_chunk::<18>() {
+        let token = usize::from(c[0]);
+        let len = token >> 4;
+        if len == RUN_MASK {
+            let Some((used, end)) = hot_lit(rest, d, o, l) else {
+                break;
+            };
+            let (_, r) = rest.split_at(used);
+            rest = r;
+            o = end;
+            continue;
+        }
+        let nibble = token & ML_MASK;
+        // len <= 14: the offset and one length byte are within the 18.
+        let (_, t) = c.split_at(len + 1);
+        let Some(ob) = t.first_chunk::<2>() else {
+            break;
+        };
+        let offset = usize::from(u16::from_le_bytes(*ob));
+        // The match starts `back` bytes before `o`. A wrapped `back`
+        // (offset < len) fails the bounds checks of the history below.
+        let back = offset.wrapping_sub(len);
+        let (_, l17) = c.split_at(1);
+        let (l16, _) = l17.split_at(16);
+        let Some((hist, out)) = split_at_mut(d, o) else {
+            break;
+        };
+        let Some(out) = out.first_chunk_mut::<32>() else {
+            break;
+        };
+        let m = o.wrapping_sub(back);
+        if nibble != ML_MASK {
+            // The 18 source bytes must end before `o`: no overlap with
+            // this sequence's own output.
+            let Some(s) = hist.get(m..).and_then(|h| h.first_chunk::<18>()) else {
+                let Some(end) = hot_near(c, d, o, offset) else {
+                    break;
+                };
+                let (_, r) = rest.split_at(len + 3);
+                rest = r;
+                o = end;
+                continue;
+            };
+            let (o16, _) = out.split_at_mut(16);
+            o16.copy_from_slice(l16);
+            let (_, w) = out.split_at_mut(len);
+            let Some(w) = w.first_chunk_mut::<18>() else {
+                break;
+            };
+            *w = *s;
+            let (_, r) = rest.split_at(len + 3);
+            rest = r;
+            // o + 32 <= d.len(): no wrap.
+            o = o.wrapping_add(len + nibble + MINMATCH);
+            continue;
+        }
+        let Some(end) = hot_long(c, rest.len(), d, o, l, offset) else {
+            break;
+        };
+        let (_, r) = rest.split_at(len + 4);
+        rest = r;
+        o = end;
+    }
+    (inp.len() - rest.len(), o.wrapping_add(low))
+}
+
+/// The short-match case of [`hot_run`] whose source overlaps the output at
+/// `o` (`8 <= offset < len + 18`, at or after the window start); returns
+/// the output position after it, or `None` to leave it to the general path.
+#[inline(never)]
+fn hot_near(c: &[u8; 18], d: &mut [u8], o: usize, offset: usize) -> Option<usize> {
+    let token = usize::from(c[0]);
+    let len = token >> 4;
+    let (_, l17) = c.split_at(1);
+    let (l16, _) = l17.split_at(16);
+    d.get_mut(o..)?.get_mut(..16)?.copy_from_slice(l16);
+    let op = o.checked_add(len)?;
+    copy_match18(d, op.checked_sub(offset)?, op, offset)?;
+    op.checked_add((token & ML_MASK) + MINMATCH)
+}
+
+/// The long-literal case of [`hot_run`]: a sequence at `rest` with 15 to
+/// 269 literals (one length byte below 255) and any match [`hot_run`]
+/// would take, ending at or below `l`; returns the input it used and the
+/// output position after it, or `None` to leave it to the general path.
+///
+/// liblz4's fast loop takes such literals when they end 32 bytes before the
+/// input and the output end (`lim + 95 <= dst.len()` covers the output).
+/// The sequence consumes no more than it produces (token, length byte and
+/// offset: 4 bytes, match: at least 4), so it keeps the budget quota.
+#[inline(never)]
+fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, l: usize) -> Option<(usize, usize)> {
+    let (&token, r) = rest.split_first()?;
+    let (&b, r) = r.split_first()?;
+    if b == 255 {
+        return None;
+    }
+    let len = RUN_MASK + usize::from(b);
+    // Literals, then at least 32 more bytes (offset and lengths included).
+    let n = (len + 15) & !15;
+    let lits = r.get(..n)?;
+    let (_, r) = split_at(r, len)?;
+    if r.len() < 32 {
+        return None;
+    }
+    let offset = usize::from(u16::from_le_bytes(*r.first_chunk::<2>()?));
+    let nibble = usize::from(token) & ML_MASK;
+    let (mlen, extra) = if nibble == ML_MASK {
+        let b = *r.get(2)?;
+        if b == 255 {
+            return None;
+        }
+        (ML_MASK + MINMATCH + usize::from(b), 1)
+    } else {
+        (nibble + MINMATCH, 0)
+    };
+    // o < l, len <= 269, mlen <= 273: no wrap.
+    let op = o.wrapping_add(len);
+    let end = op.wrapping_add(mlen);
+    if end > l {
+        return None;
+    }
+    let m = op.checked_sub(offset)?;
+    // Literals in 16-byte chunks: `o + n <= l + 15`, inside the window.
+    copy_chunks16(d.get_mut(o..)?.get_mut(..n)?, lits);
+    let k = (mlen + 15) & !15;
+    if offset >= k {
+        let (hist, out) = split_at_mut(d, op)?;
+        copy_chunks16(out.get_mut(..k)?, hist.get(m..)?.get(..k)?);
+    } else if nibble != ML_MASK {
+        copy_match18(d, m, op, offset)?;
+    } else {
+        return None;
+    }
+    Some((len + 4 + extra, end))
+}
+
+/// The long-match case of [`hot_run`]: the sequence at `c` (token, fewer
+/// than 15 literals, match nibble 15, one length byte below 255) with its
+/// literals at `o`; returns the output position after it, or `None` to
+/// leave it to the general path. Out of line so that [`hot_run`]'s short
+/// path keeps its registers.
+#[inline(never)]
+fn hot_long(
+    c: &[u8; 18],
+    avail: usize,
+    d: &mut [u8],
+    o: usize,
+    l: usize,
+    offset: usize,
+) -> Option<usize> {
+    let len = usize::from(c[0]) >> 4;
+    // liblz4 wants 4 more input bytes after the length byte
+    // (`read_variable_length` limit `iend - LASTLITERALS + 1`).
+    let b = usize::from(*c.get(len + 3)?);
+    if b == 255 || avail < len + 8 {
+        return None;
+    }
+    let mlen = ML_MASK + MINMATCH + b;
+    // o < l, len <= 14, mlen <= 273: no wrap.
+    let end = o.wrapping_add(len + mlen);
+    if end > l {
+        return None;
+    }
+    let (_, l17) = c.split_at(1);
+    let (l16, _) = l17.split_at(16);
+    d.get_mut(o..)?.get_mut(..16)?.copy_from_slice(l16);
+    // The source may include these literals but must end where the match
+    // starts (offset >= n): 16-byte chunks then never overlap.
+    let n = (mlen + 15) & !15;
+    let (hist, out) = split_at_mut(d, o.wrapping_add(len))?;
+    let s = hist.get(hist.len().checked_sub(offset)?..)?.get(..n)?;
+    copy_chunks16(out.get_mut(..n)?, s);
+    Some(end)
+}
+
 /// liblz4's fast loop, from `(*ip, *op)` with `*op + 64 <= dst.len()`;
 /// returns where the safe loop starts. The hot path for short sequences
 /// runs while `*op < ohot` (see [`decode`]).
@@ -539,45 +782,11 @@ fn fast_loop<Y: Yield>(
         let d0;
         let (offset, nibble) = 'seq: {
             if op < lim {
-                // Hot inner loop: short sequences only.
-                while let Some(c) = inp.first_chunk::<18>() {
-                    let token = usize::from(c[0]);
-                    let len = token >> 4;
-                    if len >= RUN_MASK {
-                        break;
-                    }
-                    let (_, l17) = c.split_at(1);
-                    let (l16, _) = l17.split_at(16);
-                    dst.get_mut(op..)
-                        .and_then(|d| d.get_mut(..16))
-                        .ok_or(Error::OutputTooSmall)?
-                        .copy_from_slice(l16);
-                    // len <= 14: the offset is within the window.
-                    let offset = usize::from(u16::from_le_bytes([c[len + 1], c[len + 2]]));
-                    inp = inp.get(len + 3..).ok_or(Error::TruncatedLength)?;
-                    op += len;
-                    let nibble = token & ML_MASK;
-                    // op + 18 + 64 < oend: liblz4's fast-loop limit
-                    // check cannot fire.
-                    if nibble < ML_MASK && offset >= 8 {
-                        if let Some(m) = op.checked_sub(offset) {
-                            if m >= low {
-                                copy_match18(dst, m, op, offset).ok_or(Error::OutputTooSmall)?;
-                                op += nibble + MINMATCH;
-                                if op < lim {
-                                    continue;
-                                }
-                                continue 'fast;
-                            }
-                        }
-                    }
-                    ip = iend.wrapping_sub(inp.len());
-                    // The token, literals and offset took `len + 3` input
-                    // bytes and `len` output bytes.
-                    d0 = op.wrapping_sub(ip).wrapping_add(3);
-                    break 'seq (offset, nibble);
-                }
-            } else if op >= oq {
+                let (used, next) = hot_run(inp, dst, op, lim, low);
+                inp = inp.get(used..).ok_or(Error::TruncatedLength)?;
+                op = next;
+            }
+            if op >= oq {
                 ip = iend.wrapping_sub(inp.len());
                 meter.check_seq(ip, op)?;
                 oq = meter.op_quota(ip, op);
