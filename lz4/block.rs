@@ -262,6 +262,18 @@ fn copy_literals_wild(src: &[u8], ip: usize, d: &mut [u8], op: usize, len: usize
     }
 }
 
+/// For a period `p` of 1 to 7 bytes: `8 % p`, and the largest multiples of
+/// `p` up to 8 and up to 16.
+const PERIOD_STEPS: [[usize; 3]; 8] = {
+    let mut t = [[0; 3]; 8];
+    let mut p = 1;
+    while p < 8 {
+        t[p] = [8 % p, 8 - 8 % p, 16 - 16 % p];
+        p += 1;
+    }
+    t
+};
+
 /// 8 bytes of the pattern of period `offset` (1..=7) starting at `w[0]`.
 #[inline(always)]
 fn pattern8(w: &[u8], offset: usize) -> Option<u64> {
@@ -323,7 +335,9 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
         if let Some(p) = pattern8(w, offset) {
             // 16 bytes of the pattern: `p`, then the pattern from phase
             // `8 % offset`, which repeats every `8 - 8 % offset` bytes.
-            let r = 8 % offset;
+            // Divisions by a variable are slow (a helper call under
+            // QEMU's TCG): the three remainders come from a table.
+            let [r, stride, stride16] = PERIOD_STEPS[offset & 7];
             let p2 = if r == 0 {
                 p
             } else {
@@ -333,7 +347,6 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
             let mut b16 = [0u8; 16];
             *b16.first_chunk_mut::<8>()? = p.to_le_bytes();
             *b16.last_chunk_mut::<8>()? = p2.to_le_bytes();
-            let stride16 = 16 - 16 % offset;
             // t < cap: the additions cannot wrap.
             while t < dend && cap - t >= 32 {
                 let c = w.get_mut(t..)?.first_chunk_mut::<32>()?;
@@ -346,7 +359,6 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
                 t = t.wrapping_add(stride16);
             }
             let p = p.to_le_bytes();
-            let stride = 8 - 8 % offset;
             while t < dend && cap - t >= 8 {
                 *w.get_mut(t..)?.first_chunk_mut::<8>()? = p;
                 t += stride;
@@ -513,10 +525,16 @@ fn stale<Y: Yield>(meter: &Meter<'_, '_, Y>, ip: usize, op: usize, d0: usize) ->
 /// 8-byte moves: a loop of whole chunks would become a `memcpy` call, and
 /// the kernel's out-of-line `memcpy` costs more than these short copies.
 #[inline(always)]
-fn copy_chunks16(mut d: &mut [u8], mut s: &[u8]) {
-    while let (Some((dc, dr)), Some((sc, sr))) =
-        (d.split_first_chunk_mut::<16>(), s.split_first_chunk::<16>())
-    {
+fn copy_chunks16(d: &mut [u8], s: &[u8]) {
+    let n = d.len().min(s.len());
+    let mut i = 0;
+    while n - i >= 16 {
+        let (Some(dc), Some(sc)) = (
+            d.get_mut(i..).and_then(|d| d.first_chunk_mut::<16>()),
+            s.get(i..).and_then(|s| s.first_chunk::<16>()),
+        ) else {
+            return;
+        };
         let (d0, d1) = dc.split_at_mut(8);
         let (s0, s1) = sc.split_at(8);
         if let (Some(d0), Some(d1), Some(s0), Some(s1)) = (
@@ -529,8 +547,7 @@ fn copy_chunks16(mut d: &mut [u8], mut s: &[u8]) {
             *d0 = a.to_ne_bytes();
             *d1 = b.to_ne_bytes();
         }
-        d = dr;
-        s = sr;
+        i += 16;
     }
 }
 
@@ -543,13 +560,12 @@ fn copy_chunks16(mut d: &mut [u8], mut s: &[u8]) {
 /// lies at or after `low` and it is one of:
 ///
 /// - fewer than 15 literals and a match of at most 18 bytes: 16 literal
-///   bytes and 18 match bytes are copied (8-byte steps when the match
-///   overlaps its own output, [`hot_near`], which needs `offset >= 8`);
+///   bytes and 18 match bytes are copied (when the match overlaps its own
+///   output, [`hot_near`]);
 /// - fewer than 15 literals and a match of 19 to 273 bytes ([`hot_long`]);
 /// - 15 to 269 literals followed by either kind of match ([`hot_lit`]).
 ///
-/// The long cases must end at or below `lim` and copy in 16-byte chunks
-/// from a source that ends where the match starts. Ending below `lim`
+/// The long cases must end at or below `lim`. Ending below `lim`
 /// keeps liblz4 in its fast loop (`op + length < oend - 64`) and keeps the
 /// budget: every sequence taken consumes no more than it produces, so it
 /// ends within the quota.
@@ -642,9 +658,11 @@ fn hot_run(inp: &[u8], dst: &mut [u8], op: usize, lim: usize, low: usize) -> (us
     (inp.len() - rest.len(), o.wrapping_add(low))
 }
 
-/// The short-match case of [`hot_run`] whose source overlaps the output at
-/// `o` (`8 <= offset < len + 18`, at or after the window start); returns
-/// the output position after it, or `None` to leave it to the general path.
+/// The short-match case of [`hot_run`] whose 18-byte source overlaps the
+/// output at `o` (`offset < len + 18`; the source still starts at or after
+/// the window start): 8-byte steps for `offset >= 8`, pattern stores below.
+/// Returns the output position after it, or `None` to leave it to the
+/// general path.
 #[inline(never)]
 fn hot_near(c: &[u8; 18], d: &mut [u8], o: usize, offset: usize) -> Option<usize> {
     let token = usize::from(c[0]);
@@ -653,8 +671,13 @@ fn hot_near(c: &[u8; 18], d: &mut [u8], o: usize, offset: usize) -> Option<usize
     let (l16, _) = l17.split_at(16);
     d.get_mut(o..)?.get_mut(..16)?.copy_from_slice(l16);
     let op = o.checked_add(len)?;
-    copy_match18(d, op.checked_sub(offset)?, op, offset)?;
-    op.checked_add((token & ML_MASK) + MINMATCH)
+    let mlen = (token & ML_MASK) + MINMATCH;
+    if offset >= 8 {
+        copy_match18(d, op.checked_sub(offset)?, op, offset)?;
+    } else {
+        copy_match(d, op, offset, mlen)?;
+    }
+    op.checked_add(mlen)
 }
 
 /// The long-literal case of [`hot_run`]: a sequence at `rest` with 15 to
@@ -705,10 +728,10 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, l: usize) -> Option<(usize, usiz
     if offset >= k {
         let (hist, out) = split_at_mut(d, op)?;
         copy_chunks16(out.get_mut(..k)?, hist.get(m..)?.get(..k)?);
-    } else if nibble != ML_MASK {
+    } else if offset >= 8 && nibble != ML_MASK {
         copy_match18(d, m, op, offset)?;
     } else {
-        return None;
+        copy_match(d, op, offset, mlen)?;
     }
     Some((len + 4 + extra, end))
 }
@@ -743,12 +766,17 @@ fn hot_long(
     let (_, l17) = c.split_at(1);
     let (l16, _) = l17.split_at(16);
     d.get_mut(o..)?.get_mut(..16)?.copy_from_slice(l16);
-    // The source may include these literals but must end where the match
-    // starts (offset >= n): 16-byte chunks then never overlap.
+    // A source that ends where the match starts (offset >= n) takes plain
+    // 16-byte chunks; an overlapping one the general match copy.
     let n = (mlen + 15) & !15;
-    let (hist, out) = split_at_mut(d, o.wrapping_add(len))?;
-    let s = hist.get(hist.len().checked_sub(offset)?..)?.get(..n)?;
-    copy_chunks16(out.get_mut(..n)?, s);
+    let op = o.wrapping_add(len);
+    if offset >= n {
+        let (hist, out) = split_at_mut(d, op)?;
+        let s = hist.get(hist.len().checked_sub(offset)?..)?.get(..n)?;
+        copy_chunks16(out.get_mut(..n)?, s);
+    } else {
+        copy_match(d, op, offset, mlen)?;
+    }
     Some(end)
 }
 
