@@ -573,9 +573,13 @@ fn copy_chunks16(d: &mut [u8], s: &[u8]) {
 /// liblz4's fast loop decodes each such sequence the same way, with no
 /// error. Everything else, including every error, is left to the general
 /// path, which sees the same sequence again (bytes this function wrote past
-/// `op` for it are rewritten). Kept out of line, with the rare cases out of
-/// line again, so that the short path's few live values stay in registers.
-#[inline(never)]
+/// `op` for it are rewritten).
+///
+/// Everything here is inlined into the fast loop: out-of-line helpers cost
+/// fewer host instructions, but under QEMU's TCG, where the in-kernel
+/// benchmark runs, a call and its return cost more than the register
+/// spills they save.
+#[inline(always)]
 fn hot_run(inp: &[u8], dst: &mut [u8], op: usize, lim: usize, low: usize) -> (usize, usize) {
     // Work relative to `low`, where the history starts: no match may reach
     // below index 0 of `d`.
@@ -663,7 +667,7 @@ fn hot_run(inp: &[u8], dst: &mut [u8], op: usize, lim: usize, low: usize) -> (us
 /// the window start): 8-byte steps for `offset >= 8`, pattern stores below.
 /// Returns the output position after it, or `None` to leave it to the
 /// general path.
-#[inline(never)]
+#[inline(always)]
 fn hot_near(c: &[u8; 18], d: &mut [u8], o: usize, offset: usize) -> Option<usize> {
     let token = usize::from(c[0]);
     let len = token >> 4;
@@ -689,7 +693,7 @@ fn hot_near(c: &[u8; 18], d: &mut [u8], o: usize, offset: usize) -> Option<usize
 /// input and the output end (`lim + 95 <= dst.len()` covers the output).
 /// The sequence consumes no more than it produces (token, length byte and
 /// offset: 4 bytes, match: at least 4), so it keeps the budget quota.
-#[inline(never)]
+#[inline(always)]
 fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, l: usize) -> Option<(usize, usize)> {
     let (&token, r) = rest.split_first()?;
     let (&b, r) = r.split_first()?;
@@ -739,9 +743,8 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, l: usize) -> Option<(usize, usiz
 /// The long-match case of [`hot_run`]: the sequence at `c` (token, fewer
 /// than 15 literals, match nibble 15, one length byte below 255) with its
 /// literals at `o`; returns the output position after it, or `None` to
-/// leave it to the general path. Out of line so that [`hot_run`]'s short
-/// path keeps its registers.
-#[inline(never)]
+/// leave it to the general path.
+#[inline(always)]
 fn hot_long(
     c: &[u8; 18],
     avail: usize,

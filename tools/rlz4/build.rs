@@ -9,8 +9,9 @@
 //! the source is missing or does not compile, the bench prints "n/a" for it.
 //!
 //! The file is compiled with a small shim (`csrc/shim/`) providing the
-//! kernel headers it includes, at -O2 with the x86_64 kernel's code
-//! generation flags (no SSE/AVX, no red zone, no strict aliasing...).
+//! kernel headers it includes, at -O3 (lib/lz4/Makefile adds it to the
+//! kernel's -O2) with the x86_64 kernel's code generation flags (no
+//! SSE/AVX, no red zone, no strict aliasing...).
 //! Its exported symbols are renamed `klz4_*` so that they do not clash with
 //! liblz4's, which lz4-sys links into the same binary.
 
@@ -19,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Code generation flags of an x86_64 kernel build that matter for this
-/// file (top Makefile and arch/x86/Makefile), besides -O2.
+/// file (top Makefile and arch/x86/Makefile), besides the optimisation
+/// level.
 const KERNEL_FLAGS: &[&str] = &[
     "-fno-strict-aliasing",
     "-fno-strict-overflow",
@@ -139,7 +141,7 @@ fn main() {
     let mut b = cc::Build::new();
     b.compiler(&cc_path)
         .file(&src)
-        .opt_level(2)
+        .opt_level(3)
         .debug(false)
         .warnings(false)
         .cargo_warnings(false)
@@ -162,7 +164,7 @@ fn main() {
             println!("cargo:rustc-env=RLZ4_KC_VERSION={}", kernel_version(&tree));
             println!("cargo:rustc-env=RLZ4_KC_CC={}", compiler_version(&cc_path));
             println!(
-                "cargo:rustc-env=RLZ4_KC_FLAGS=-O2 {}",
+                "cargo:rustc-env=RLZ4_KC_FLAGS=-O3 {}",
                 KERNEL_FLAGS.join(" ")
             );
         }
