@@ -9,7 +9,8 @@
 #   make run                boot the test kernel in QEMU and show the module
 #   make test               everything: lints, host tests, both kernels
 #   make bench              host benchmark of the decoder (tools/rlz4)
-#   make kbench             in-kernel benchmark, Rust against the kernel's C
+#   make kbench [ICOUNT=1]  in-kernel benchmark, Rust against the kernel's C
+#                           (ICOUNT=1: guest instruction counts, not TCG time)
 #   make kernel             build the test kernel; print its tree and bzImage
 #   make kernel-path        print them without building
 #   make setup              install what the project needs (idempotent)

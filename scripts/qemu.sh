@@ -39,9 +39,13 @@ mhz=$(awk -F: '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
 if [ -n "$mhz" ]; then
 	tsc="tsc_early_khz=$(awk -v m="$mhz" 'BEGIN { printf "%d", m * 1000 }') tsc=reliable"
 fi
+# QEMU_ICOUNT=1: guest time counts guest instructions (1 ns each), so
+# in-guest timings become deterministic instruction counts.
+icount=
+[ "${QEMU_ICOUNT:-0}" = 1 ] && icount="-icount shift=0,sleep=off"
 rc=0
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp "$smp" \
+	qemu-system-x86_64 -accel tcg $icount -cpu max -m "$mem" -smp "$smp" \
 	-kernel "$bz" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic $tsc $append" \
 	-nographic -no-reboot -monitor none -serial stdio -nic none </dev/null >"$log" 2>&1 || rc=$?
