@@ -47,7 +47,7 @@ pub(crate) fn publish(limits: &ArcLimits) {
 }
 
 /// The published limits, one consistent set.
-fn current() -> ArcLimits {
+pub(crate) fn current() -> ArcLimits {
     loop {
         let s1 = SEQ.load(Ordering::Acquire);
         if s1 & 1 == 0 {

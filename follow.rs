@@ -19,8 +19,10 @@
 //!
 //! When a configured value stops (or starts again) to fit, one line is
 //! logged for that change, naming the value and the RAM; at most one line
-//! per parameter per [`LOG_INTERVAL_NS`], and the lines held back are
-//! counted in the next one, so a balloon that oscillates cannot flood the log.
+//! per parameter per [`LOG_INTERVAL_NS`], so a balloon that oscillates cannot
+//! flood the log.  Changes in between are counted in the next line, which
+//! always gives the current state: the log is never left saying the opposite
+//! of `arcstats` for longer than that interval.
 
 use crate::arc::{self, Param};
 use crate::{arcstats, glue, params, service::resched};
@@ -45,18 +47,21 @@ static LAST_ALLMEM: AtomicU64 = AtomicU64::new(0);
 struct Notice {
     /// The configured value does not fit the current RAM.
     ignored: AtomicBool,
+    /// What the last line logged said (`ignored` at load: false).
+    logged: AtomicBool,
     /// Time of the last line logged, in ns; 0 before the first.
     last_log_ns: AtomicU64,
-    /// Lines held back since the last one logged.
-    held_back: AtomicU64,
+    /// Changes of `ignored` since the last line logged.
+    changes: AtomicU64,
 }
 
 impl Notice {
     const fn new() -> Self {
         Notice {
             ignored: AtomicBool::new(false),
+            logged: AtomicBool::new(false),
             last_log_ns: AtomicU64::new(0),
-            held_back: AtomicU64::new(0),
+            changes: AtomicU64::new(0),
         }
     }
 }
@@ -69,59 +74,70 @@ pub(crate) fn test_switch() -> *mut bool {
     TEST_FREEZE_LIMITS.as_ptr()
 }
 
-/// Re-evaluates the limits if total RAM changed.  Called by the work item
-/// only, never concurrently with itself.
+/// Re-evaluates the limits if total RAM changed, then logs what the log does
+/// not say yet.  Called by the work item only, never concurrently with
+/// itself.
 extern "C" fn refresh() {
     if TEST_FREEZE_LIMITS.load(Relaxed) {
         return;
     }
     let allmem = params::total_ram();
-    if allmem == LAST_ALLMEM.load(Relaxed) {
-        return;
-    }
-    LAST_ALLMEM.store(allmem, Relaxed);
     let (min, max) = params::values();
-    let c = arc::clamp(allmem, min, max);
-    arcstats::publish(&c.limits);
-    note(Param::Min, min, c.min_ignored, c.limits.c_min, allmem);
-    note(Param::Max, max, c.max_ignored, c.limits.c_max, allmem);
+    if allmem != LAST_ALLMEM.load(Relaxed) {
+        LAST_ALLMEM.store(allmem, Relaxed);
+        let c = arc::clamp(allmem, min, max);
+        arcstats::publish(&c.limits);
+        for (param, ignored) in [(Param::Min, c.min_ignored), (Param::Max, c.max_ignored)] {
+            let n = &NOTICES[param as usize];
+            if n.ignored.swap(ignored, Relaxed) != ignored {
+                n.changes.fetch_add(1, Relaxed);
+            }
+        }
+    }
+    report(Param::Min, min);
+    report(Param::Max, max);
 }
 
-/// Logs a change of whether `param`'s configured `value` fits `allmem`;
-/// `effective` is the limit now in force.
-fn note(param: Param, value: u64, ignored: bool, effective: u64, allmem: u64) {
+/// Logs whether `param`'s configured `value` fits, if the last line logged
+/// says otherwise and the last line is old enough.  So a line is logged per
+/// change, at most one per [`LOG_INTERVAL_NS`], and the log catches up with
+/// the state at most that long after the last change.
+fn report(param: Param, value: u64) {
     let n = &NOTICES[param as usize];
-    if n.ignored.swap(ignored, Relaxed) == ignored {
+    let ignored = n.ignored.load(Relaxed);
+    if n.logged.load(Relaxed) == ignored {
         return;
     }
     let now = resched::now();
     let last = n.last_log_ns.load(Relaxed);
     if last != 0 && now.saturating_sub(last) < LOG_INTERVAL_NS {
-        n.held_back.fetch_add(1, Relaxed);
         return;
     }
     n.last_log_ns.store(now.max(1), Relaxed);
-    let held = n.held_back.swap(0, Relaxed);
-    let limit = match param {
-        Param::Min => "c_min",
-        Param::Max => "c_max",
+    n.logged.store(ignored, Relaxed);
+    // The changes this line does not describe one by one.
+    let held = n.changes.swap(0, Relaxed).saturating_sub(1);
+    let l = arcstats::current();
+    let (limit, effective) = match param {
+        Param::Min => ("c_min", l.c_min),
+        Param::Max => ("c_max", l.c_max),
     };
     if ignored {
         pr_warn!(
-            "{}={} does not fit total RAM {} bytes; automatic {}={} until RAM returns ({} similar lines held back)\n",
+            "{}={} does not fit total RAM {} bytes; automatic {}={} until RAM returns ({} earlier changes not logged)\n",
             param.name(),
             value,
-            allmem,
+            l.allmem,
             limit,
             effective,
             held
         );
     } else {
         pr_info!(
-            "{}={} fits total RAM {} bytes again; {}={} ({} similar lines held back)\n",
+            "{}={} fits total RAM {} bytes again; {}={} ({} earlier changes not logged)\n",
             param.name(),
             value,
-            allmem,
+            l.allmem,
             limit,
             effective,
             held
@@ -141,8 +157,9 @@ impl Follow {
         LAST_ALLMEM.store(allmem, Relaxed);
         for n in &NOTICES {
             n.ignored.store(false, Relaxed);
+            n.logged.store(false, Relaxed);
             n.last_log_ns.store(0, Relaxed);
-            n.held_back.store(0, Relaxed);
+            n.changes.store(0, Relaxed);
         }
         // SAFETY: `refresh` is valid for as long as the module is loaded, and
         // `drop` stops the work (waiting for a running call) before the
