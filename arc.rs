@@ -245,6 +245,27 @@ pub fn clamp(allmem: u64, min: u64, max: u64) -> Clamped {
     }
 }
 
+/// Whether a line about a parameter's fit is due now (policy of `follow.rs`):
+/// only when the last line logged said otherwise (`logged_ignored` differs
+/// from `ignored`), and not within `interval_ns` of that line (`last_log_ns`,
+/// `None` before the first).  So one line per change, at most one per
+/// interval, and the log ends up saying the current state.
+pub const fn log_due(
+    logged_ignored: bool,
+    ignored: bool,
+    last_log_ns: Option<u64>,
+    now_ns: u64,
+    interval_ns: u64,
+) -> bool {
+    if logged_ignored == ignored {
+        return false;
+    }
+    match last_log_ns {
+        None => true,
+        Some(last) => now_ns.saturating_sub(last) >= interval_ns,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,5 +441,22 @@ mod tests {
         let c = clamp(u64::MAX, u64::MAX, u64::MAX);
         assert!(c.max_ignored);
         assert!(c.limits.c_min <= c.limits.c_max);
+    }
+
+    #[test]
+    fn log_due_once_per_change_rate_limited() {
+        const S: u64 = 1_000_000_000;
+        // Nothing to say: the log already gives the state.
+        assert!(!log_due(false, false, None, 0, 60 * S));
+        assert!(!log_due(true, true, Some(0), 1000 * S, 60 * S));
+        // First change: logged at once.
+        assert!(log_due(false, true, None, 5 * S, 60 * S));
+        // A change back 10 s later waits for the interval...
+        assert!(!log_due(true, false, Some(5 * S), 15 * S, 60 * S));
+        assert!(!log_due(true, false, Some(5 * S), 65 * S - 1, 60 * S));
+        // ...and is logged once it has passed.
+        assert!(log_due(true, false, Some(5 * S), 65 * S, 60 * S));
+        // A clock that went backwards never logs early.
+        assert!(!log_due(true, false, Some(5 * S), 0, 60 * S));
     }
 }

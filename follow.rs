@@ -105,12 +105,16 @@ extern "C" fn refresh() {
 fn report(param: Param, value: u64) {
     let n = &NOTICES[param as usize];
     let ignored = n.ignored.load(Relaxed);
-    if n.logged.load(Relaxed) == ignored {
+    let logged = n.logged.load(Relaxed);
+    if logged == ignored {
         return;
     }
     let now = resched::now();
-    let last = n.last_log_ns.load(Relaxed);
-    if last != 0 && now.saturating_sub(last) < LOG_INTERVAL_NS {
+    let last = match n.last_log_ns.load(Relaxed) {
+        0 => None,
+        t => Some(t),
+    };
+    if !arc::log_due(logged, ignored, last, now, LOG_INTERVAL_NS) {
         return;
     }
     n.last_log_ns.store(now.max(1), Relaxed);
