@@ -8,6 +8,8 @@
 #                           build it against another prepared Rust kernel
 #   make run                boot the test kernel in QEMU and show the module
 #   make test               everything: lints, host tests, both kernels
+#   make soak               the balloon scenario for 15 minutes (KERNEL=6.12
+#                           by default here; SOAK_SECONDS=900)
 #   make bench              host benchmark of the decoder (tools/rlz4)
 #   make kbench [ICOUNT=1]  in-kernel benchmark, Rust against the kernel's C
 #                           (ICOUNT=1: guest instruction counts, not TCG time)
@@ -20,7 +22,7 @@
 KERNEL ?= 7.3
 S := scripts
 
-.PHONY: all module setup kernel kernel-path run test bench kbench clean
+.PHONY: all module setup kernel kernel-path run test soak bench kbench clean
 
 all: module
 
@@ -54,6 +56,11 @@ run:
 # `make test` covers both kernels; `make test KERNEL=6.12` only one.
 test:
 	@KERNELS_UNDER_TEST="$(if $(filter command line,$(origin KERNEL)),$(KERNEL))" bash $(S)/test.sh
+
+# The balloon soak: 6.12 (PREEMPT_NONE, the incident's kind) unless KERNEL
+# is given on the command line.
+soak: setup
+	@KERNEL=$(if $(filter command line,$(origin KERNEL)),$(KERNEL),6.12) bash $(S)/soak.sh
 
 bench:
 	@bash $(S)/bench.sh

@@ -183,6 +183,89 @@ pub fn limits(allmem: u64, min: u64, max: u64) -> Result<ArcLimits, ArcError> {
     })
 }
 
+/// Limits for the memory the machine has now, from parameters that were
+/// validated at load for another memory size: see [`clamp`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clamped {
+    /// The effective limits for the current memory.
+    pub limits: ArcLimits,
+    /// `zfs_arc_min` is set but does not fit: the automatic minimum applies.
+    pub min_ignored: bool,
+    /// `zfs_arc_max` is set but does not fit: the automatic maximum applies.
+    pub max_ignored: bool,
+}
+
+/// Computes the effective limits when total memory has changed since load
+/// (balloon inflation or deflation, memory hotplug).
+///
+/// The parameters never change after load, but `allmem` does, so a value
+/// that was valid at load may no longer be.  Unlike [`limits`], this never
+/// fails: a parameter that the OpenZFS rules do not accept for `allmem` is
+/// ignored, as OpenZFS's `arc_tuning_update()` ignores a tunable that does
+/// not fit, and the automatic value for `allmem` applies until memory comes
+/// back.  Whenever [`limits`] accepts `(allmem, min, max)`, the result is
+/// the same as its, with nothing ignored.  Always `c_min <= c_max`.
+pub fn clamp(allmem: u64, min: u64, max: u64) -> Clamped {
+    let mut c_min = default_min(allmem);
+    let mut c_max = default_max(c_min, allmem);
+
+    let max_fits = max != 0 && max >= ARC_MAX_FLOOR && max < allmem;
+    if max_fits {
+        c_max = max;
+        if c_min >= c_max {
+            c_min = if max / 2 > ARC_MIN_FLOOR {
+                max / 2
+            } else {
+                ARC_MIN_FLOOR
+            };
+        }
+    }
+
+    let min_fits = min != 0 && min >= ARC_MIN_FLOOR && min <= c_max;
+    if min_fits {
+        c_min = min;
+    }
+
+    if max_fits && max <= c_min {
+        // Only reachable with min == max, which `limits` refuses at load:
+        // drop the maximum, as at load, and keep the rest of the rules.
+        let mut c = clamp(allmem, min, 0);
+        c.max_ignored = true;
+        return c;
+    }
+
+    Clamped {
+        limits: ArcLimits {
+            allmem,
+            c_min,
+            c_max,
+        },
+        min_ignored: min != 0 && !min_fits,
+        max_ignored: max != 0 && !max_fits,
+    }
+}
+
+/// Whether a line about a parameter's fit is due now (policy of `follow.rs`):
+/// only when the last line logged said otherwise (`logged_ignored` differs
+/// from `ignored`), and not within `interval_ns` of that line (`last_log_ns`,
+/// `None` before the first).  So one line per change, at most one per
+/// interval, and the log ends up saying the current state.
+pub const fn log_due(
+    logged_ignored: bool,
+    ignored: bool,
+    last_log_ns: Option<u64>,
+    now_ns: u64,
+    interval_ns: u64,
+) -> bool {
+    if logged_ignored == ignored {
+        return false;
+    }
+    match last_log_ns {
+        None => true,
+        Some(last) => now_ns.saturating_sub(last) >= interval_ns,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,5 +344,119 @@ mod tests {
             "zfs_arc_max=1 rejected: below the 64 MiB floor; \
              valid range 67108864..=2147483647 bytes, or 0 for automatic"
         );
+    }
+
+    #[test]
+    fn clamp_equals_limits_when_valid() {
+        // Every (allmem, min, max) that `limits` accepts clamps to the same
+        // limits with nothing ignored; every result has c_min <= c_max.
+        let mems = [
+            40 * MIB,
+            100 * MIB,
+            480 * MIB,
+            512 * MIB,
+            GIB - 1,
+            GIB,
+            2 * GIB - 4096,
+            2 * GIB,
+            3 * GIB,
+            16 * GIB,
+            64 * GIB,
+        ];
+        let vals = [
+            0,
+            1,
+            32 * MIB - 1,
+            32 * MIB,
+            48 * MIB,
+            64 * MIB,
+            128 * MIB,
+            300 * MIB,
+            GIB,
+            2 * GIB - 64 * MIB,
+            2 * GIB,
+            60 * GIB,
+            u64::MAX,
+        ];
+        let mut valid = 0;
+        for &m in &mems {
+            for &min in &vals {
+                for &max in &vals {
+                    let c = clamp(m, min, max);
+                    assert!(c.limits.c_min <= c.limits.c_max, "{m} {min} {max}");
+                    assert_eq!(c.limits.allmem, m);
+                    if let Ok(l) = limits(m, min, max) {
+                        valid += 1;
+                        assert_eq!(c.limits, l, "{m} {min} {max}");
+                        assert!(!c.min_ignored && !c.max_ignored, "{m} {min} {max}");
+                    }
+                }
+            }
+        }
+        // The grid does exercise the valid case.
+        assert!(valid > 100, "{valid}");
+    }
+
+    #[test]
+    fn clamp_max_follows_ram_down_and_up() {
+        // The balloon test's case: 2 GiB guest, zfs_arc_max just below RAM.
+        let max = 2 * GIB - 64 * MIB;
+        let at_load = limits(2 * GIB - 40 * MIB, 0, max).unwrap();
+        assert_eq!(at_load.c_max, max);
+        // Ballooned down to 512 MiB: max no longer fits, automatic 5/8.
+        let c = clamp(512 * MIB, 0, max);
+        assert!(c.max_ignored && !c.min_ignored);
+        assert_eq!((c.limits.c_min, c.limits.c_max), (32 * MIB, 320 * MIB));
+        // At exactly max bytes of RAM it still does not fit (max < RAM).
+        assert!(clamp(max, 0, max).max_ignored);
+        assert!(!clamp(max + 1, 0, max).max_ignored);
+        // Back to the load-time RAM: the load-time limits again.
+        let back = clamp(2 * GIB - 40 * MIB, 0, max);
+        assert_eq!(back.limits, at_load);
+        assert!(!back.max_ignored);
+    }
+
+    #[test]
+    fn clamp_min_that_no_longer_fits() {
+        // min 1 GiB with automatic max on 3 GiB (c_max 2 GiB) is valid; on
+        // 1 GiB of RAM the automatic c_max is 640 MiB, below min.
+        assert!(limits(3 * GIB, GIB, 0).is_ok());
+        let c = clamp(GIB, GIB, 0);
+        assert!(c.min_ignored && !c.max_ignored);
+        assert_eq!((c.limits.c_min, c.limits.c_max), (32 * MIB, 640 * MIB));
+    }
+
+    #[test]
+    fn clamp_min_equal_max_drops_max() {
+        // Refused at load; clamp must still give a usable answer.
+        let c = clamp(2 * GIB, 128 * MIB, 128 * MIB);
+        assert!(c.max_ignored && !c.min_ignored);
+        assert_eq!((c.limits.c_min, c.limits.c_max), (128 * MIB, 1280 * MIB));
+    }
+
+    #[test]
+    fn clamp_tiny_and_huge_memory() {
+        let c = clamp(0, 0, 0);
+        assert_eq!((c.limits.c_min, c.limits.c_max), (32 * MIB, 32 * MIB));
+        let c = clamp(u64::MAX, u64::MAX, u64::MAX);
+        assert!(c.max_ignored);
+        assert!(c.limits.c_min <= c.limits.c_max);
+    }
+
+    #[test]
+    fn log_due_once_per_change_rate_limited() {
+        const S: u64 = 1_000_000_000;
+        // Nothing to say: the log already gives the state.
+        assert!(!log_due(false, false, None, 0, 60 * S));
+        assert!(!log_due(true, true, Some(0), 1000 * S, 60 * S));
+        // First change: logged at once.
+        assert!(log_due(false, true, None, 5 * S, 60 * S));
+        // A change back 10 s later waits for the interval...
+        assert!(!log_due(true, false, Some(5 * S), 15 * S, 60 * S));
+        assert!(!log_due(true, false, Some(5 * S), 65 * S - 1, 60 * S));
+        // ...and is logged once it has passed.
+        assert!(log_due(true, false, Some(5 * S), 65 * S, 60 * S));
+        // A clock that went backwards never logs early.
+        assert!(!log_due(true, false, Some(5 * S), 0, 60 * S));
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! The file has the `name type data` layout of OpenZFS's
 //! `/proc/spl/kstat/zfs/arcstats`, so the usual `awk '$1 == "c_max"'`
-//! one-liners work on it.  Type 4 is `KSTAT_DATA_UINT64`.
+//! one-liners work on it.  Type 4 is `KSTAT_DATA_UINT64`.  The values follow
+//! total RAM: `follow.rs` publishes new ones when it changes.
 //!
 //! ```text
 //! name                            type data
@@ -17,9 +18,14 @@ use crate::arc::ArcLimits;
 use crate::glue::{self, ProcDirEntry, SeqFile};
 use core::ffi::{c_int, c_void};
 use core::fmt::{self, Write};
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{fence, AtomicU64, Ordering};
 use kernel::{c_str, prelude::*};
 
+/// Sequence count of the three values below: odd while [`publish`] writes
+/// them, so that a reader never shows a `c_max` from one memory size next to
+/// the `memory_all_bytes` of another.  Writers are serialised (the load, then
+/// the one re-evaluation work item, see `follow.rs`).
+static SEQ: AtomicU64 = AtomicU64::new(0);
 /// Effective `c_min` shown in the file.
 static C_MIN: AtomicU64 = AtomicU64::new(0);
 /// Effective `c_max` shown in the file.
@@ -30,11 +36,33 @@ static ALLMEM: AtomicU64 = AtomicU64::new(0);
 /// `KSTAT_DATA_UINT64`.
 const KSTAT_DATA_UINT64: u32 = 4;
 
-/// Makes `limits` the values the file shows.
+/// Makes `limits` the values the file shows.  Callers are serialised.
 pub(crate) fn publish(limits: &ArcLimits) {
+    SEQ.fetch_add(1, Ordering::Relaxed);
+    fence(Ordering::Release);
     C_MIN.store(limits.c_min, Ordering::Relaxed);
     C_MAX.store(limits.c_max, Ordering::Relaxed);
     ALLMEM.store(limits.allmem, Ordering::Relaxed);
+    SEQ.fetch_add(1, Ordering::Release);
+}
+
+/// The published limits, one consistent set.
+pub(crate) fn current() -> ArcLimits {
+    loop {
+        let s1 = SEQ.load(Ordering::Acquire);
+        if s1 & 1 == 0 {
+            let l = ArcLimits {
+                c_min: C_MIN.load(Ordering::Relaxed),
+                c_max: C_MAX.load(Ordering::Relaxed),
+                allmem: ALLMEM.load(Ordering::Relaxed),
+            };
+            fence(Ordering::Acquire);
+            if SEQ.load(Ordering::Relaxed) == s1 {
+                return l;
+            }
+        }
+        core::hint::spin_loop();
+    }
 }
 
 /// `fmt::Write` into a `seq_file`.
@@ -57,10 +85,11 @@ impl Write for Seq {
 /// Called by the seq_file core with a valid `seq_file`.
 unsafe extern "C" fn show(m: *mut SeqFile, _v: *mut c_void) -> c_int {
     let mut seq = Seq(m);
+    let l = current();
     let rows = [
-        ("c_min", C_MIN.load(Ordering::Relaxed)),
-        ("c_max", C_MAX.load(Ordering::Relaxed)),
-        ("memory_all_bytes", ALLMEM.load(Ordering::Relaxed)),
+        ("c_min", l.c_min),
+        ("c_max", l.c_max),
+        ("memory_all_bytes", l.allmem),
     ];
     let _ = seq.write_str("name                            type data\n");
     for (name, value) in rows {

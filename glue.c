@@ -6,6 +6,8 @@
  * inline functions or macros.  No logic lives here.
  */
 #include <linux/debugfs.h>
+#include <linux/jiffies.h>
+#include <linux/memory.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -17,6 +19,7 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include "glue.h"
 
@@ -78,11 +81,13 @@ void rust_lz4_misc_deregister(void)
 	misc_deregister(&rust_lz4_misc);
 }
 
-struct dentry *rust_lz4_debugfs_create(bool *test_disable_yield)
+struct dentry *rust_lz4_debugfs_create(bool *test_disable_yield,
+				       bool *test_freeze_limits)
 {
 	struct dentry *dir = debugfs_create_dir("rust_lz4", NULL);
 
 	debugfs_create_bool("test_disable_yield", 0600, dir, test_disable_yield);
+	debugfs_create_bool("test_freeze_limits", 0600, dir, test_freeze_limits);
 	return dir;
 }
 
@@ -129,4 +134,59 @@ unsigned long rust_lz4_copy_from_user(void *to, u64 from, unsigned long n)
 unsigned long rust_lz4_copy_to_user(u64 to, const void *from, unsigned long n)
 {
 	return copy_to_user(u64_to_user_ptr(to), from, n);
+}
+
+/*
+ * Re-evaluation of the ARC limits when total RAM changes (follow.rs): a
+ * self-requeueing delayed work calls the Rust function every period, and a
+ * memory hotplug notifier runs it at once on MEM_ONLINE / MEM_OFFLINE.  There
+ * is no notifier for a virtio balloon, which changes totalram_pages() through
+ * adjust_managed_page_count().  Without CONFIG_MEMORY_HOTPLUG,
+ * register_memory_notifier() is a stub that returns 0.
+ */
+static rust_lz4_watch_fn rust_lz4_watch;
+static unsigned long rust_lz4_watch_period;
+
+static void rust_lz4_watch_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(rust_lz4_watch_work, rust_lz4_watch_work_fn);
+
+static void rust_lz4_watch_work_fn(struct work_struct *work)
+{
+	rust_lz4_watch();
+	queue_delayed_work(system_power_efficient_wq, &rust_lz4_watch_work,
+			   round_jiffies_relative(rust_lz4_watch_period));
+}
+
+static int rust_lz4_memory_callback(struct notifier_block *nb,
+				    unsigned long action, void *arg)
+{
+	if (action == MEM_ONLINE || action == MEM_OFFLINE)
+		mod_delayed_work(system_power_efficient_wq, &rust_lz4_watch_work, 0);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block rust_lz4_memory_nb = {
+	.notifier_call = rust_lz4_memory_callback,
+};
+
+int rust_lz4_watch_start(rust_lz4_watch_fn fn, unsigned int period_ms)
+{
+	int ret;
+
+	rust_lz4_watch = fn;
+	rust_lz4_watch_period = msecs_to_jiffies(period_ms);
+	ret = register_memory_notifier(&rust_lz4_memory_nb);
+	if (ret)
+		return ret;
+	queue_delayed_work(system_power_efficient_wq, &rust_lz4_watch_work,
+			   rust_lz4_watch_period);
+	return 0;
+}
+
+void rust_lz4_watch_stop(void)
+{
+	/* First the notifier, so that nothing queues the work again. */
+	unregister_memory_notifier(&rust_lz4_memory_nb);
+	/* Waits for a running instance; copes with self-requeueing. */
+	cancel_delayed_work_sync(&rust_lz4_watch_work);
 }

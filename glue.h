@@ -24,8 +24,17 @@ int rust_lz4_misc_register(rust_lz4_ioctl_fn ioctl);
 void rust_lz4_misc_deregister(void);
 
 /* debugfs: not in 6.12's bindings; a _Generic macro on 7.3. */
-struct dentry *rust_lz4_debugfs_create(bool *test_disable_yield);
+struct dentry *rust_lz4_debugfs_create(bool *test_disable_yield,
+				       bool *test_freeze_limits);
 void rust_lz4_debugfs_remove(struct dentry *dir);
+
+/*
+ * Periodic re-evaluation of the ARC limits, and memory hotplug events: the
+ * Rust workqueue bindings of 6.12 have no delayed work.
+ */
+typedef void (*rust_lz4_watch_fn)(void);
+int rust_lz4_watch_start(rust_lz4_watch_fn fn, unsigned int period_ms);
+void rust_lz4_watch_stop(void);
 
 /* Inline or macro-only kernel interfaces. */
 void rust_lz4_cond_resched(void);

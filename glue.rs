@@ -33,6 +33,9 @@ pub(crate) struct Dentry {
 /// A `seq_file` show callback.
 pub(crate) type ShowFn = unsafe extern "C" fn(*mut SeqFile, *mut c_void) -> c_int;
 
+/// The function the re-evaluation work item calls.
+pub(crate) type WatchFn = extern "C" fn();
+
 /// The ioctl handler `glue.c` forwards `/dev/rust_lz4` ioctls to.
 pub(crate) type IoctlFn = extern "C" fn(cmd: c_uint, arg: u64) -> c_long;
 
@@ -54,10 +57,21 @@ extern "C" {
     /// Unregisters `/dev/rust_lz4`.
     pub(crate) fn rust_lz4_misc_deregister();
 
-    /// Creates `<debugfs>/rust_lz4/test_disable_yield` (0600) on `flag`.
-    pub(crate) fn rust_lz4_debugfs_create(flag: *mut bool) -> *mut Dentry;
+    /// Creates `<debugfs>/rust_lz4/test_disable_yield` and
+    /// `.../test_freeze_limits` (0600) on the two flags.
+    pub(crate) fn rust_lz4_debugfs_create(
+        test_disable_yield: *mut bool,
+        test_freeze_limits: *mut bool,
+    ) -> *mut Dentry;
     /// Removes the debugfs directory (NULL and error pointers are ignored).
     pub(crate) fn rust_lz4_debugfs_remove(dir: *mut Dentry);
+
+    /// Calls `f` every `period_ms` from a delayed work item, and at once on
+    /// memory hotplug events; 0 or a negative errno.
+    pub(crate) fn rust_lz4_watch_start(f: WatchFn, period_ms: c_uint) -> c_int;
+    /// Stops what `rust_lz4_watch_start()` started and waits for a running
+    /// call of `f` to return.
+    pub(crate) fn rust_lz4_watch_stop();
 
     /// `cond_resched()`.
     pub(crate) fn rust_lz4_cond_resched();

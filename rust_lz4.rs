@@ -11,7 +11,8 @@
 //! - registers `zfs_arc_min` / `zfs_arc_max` read-only (0444), accepted only
 //!   at load time and validated against the OpenZFS rules ([`params`], [`arc`]);
 //! - reports the effective limits in `/proc/rust_lz4/arcstats`, in the
-//!   `name type data` form of OpenZFS's `arcstats` ([`arcstats`]);
+//!   `name type data` form of OpenZFS's `arcstats` ([`arcstats`]), and
+//!   recomputes them when total RAM changes (balloon, hotplug) ([`follow`]);
 //! - decompresses LZ4 (raw blocks, the ZFS framing, LZ4 frames, legacy
 //!   frames) with a decoder that is memory-safe on any input ([`lz4`]),
 //!   yielding the CPU at bounded intervals and stopping on fatal signals,
@@ -24,6 +25,7 @@ use kernel::prelude::*;
 
 pub mod arc;
 mod arcstats;
+mod follow;
 mod glue;
 pub mod lz4;
 mod params;
@@ -36,8 +38,11 @@ module! {
     license: "GPL",
 }
 
-/// The loaded module: owns `/dev/rust_lz4` and `/proc/rust_lz4`.
+/// The loaded module: owns `/dev/rust_lz4` and `/proc/rust_lz4`, and the
+/// re-evaluation of the limits.  Fields drop in order: the re-evaluation
+/// stops before the rest goes away.
 struct RustLz4 {
+    _follow: follow::Follow,
     _device: service::device::Device,
     _arcstats: arcstats::ProcFile,
 }
@@ -56,8 +61,10 @@ impl kernel::Module for RustLz4 {
             limits.allmem
         );
         let arcstats = arcstats::ProcFile::new(limits)?;
+        let device = service::device::Device::register()?;
         Ok(RustLz4 {
-            _device: service::device::Device::register()?,
+            _follow: follow::Follow::start(limits.allmem)?,
+            _device: device,
             _arcstats: arcstats,
         })
     }

@@ -8,6 +8,8 @@
 #     --smp N          vCPUs; default 2
 #     --append ARGS    extra kernel command line
 #     --timeout SECS   kill the guest after SECS; default 300
+#     --balloon        add a virtio balloon (virtio-balloon-pci)
+#     --qmp PATH       serve QMP on the unix socket PATH (scripts/balloon.py)
 #
 # The guest ends itself with `reboot -f` (QEMU runs with -no-reboot).  Exit
 # status: 0 when the guest ended by itself, 124 on timeout, else QEMU's.
@@ -16,16 +18,19 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-[ $# -ge 3 ] || die "usage: qemu.sh BZIMAGE INITRD LOG [--mem M] [--smp N] [--append A] [--timeout S]"
+[ $# -ge 3 ] || die "usage: qemu.sh BZIMAGE INITRD LOG [--mem M] [--smp N] [--append A] [--timeout S] [--balloon] [--qmp SOCK]"
 bz=$1 initrd=$2 log=$3
 shift 3
 mem=512M smp=2 append= timeout=300
+extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--mem) mem=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--balloon) extra+=(-device virtio-balloon-pci); shift ;;
+	--qmp) extra+=(-qmp "unix:$2,server=on,wait=off"); shift 2 ;;
 	*) die "unknown option $1" ;;
 	esac
 done
@@ -43,10 +48,14 @@ fi
 # in-guest timings become deterministic instruction counts.
 icount=
 [ "${QEMU_ICOUNT:-0}" = 1 ] && icount="-icount shift=0,sleep=off"
+# One vCPU per socket: QEMU's default topology puts all vCPUs in one package,
+# and SeaBIOS then lists only the first in its MP table, the only CPU
+# enumeration a kernel without ACPI has: the guest would see one CPU.
 rc=0
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-x86_64 -accel tcg $icount -cpu max -m "$mem" -smp "$smp" \
+	qemu-system-x86_64 -accel tcg $icount -cpu max -m "$mem" -smp "$smp,sockets=$smp,cores=1,threads=1" \
 	-kernel "$bz" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic $tsc $append" \
-	-nographic -no-reboot -monitor none -serial stdio -nic none </dev/null >"$log" 2>&1 || rc=$?
+	-nographic -no-reboot -monitor none -serial stdio -nic none ${extra[@]+"${extra[@]}"} \
+	</dev/null >"$log" 2>&1 || rc=$?
 exit $rc

@@ -9,9 +9,11 @@
 #      decoder crate's suite (scripts/host-test.sh);
 #   4. guest suites in QEMU on each kernel: parameters at two RAM sizes, the
 #      device, and on PREEMPT_NONE 6.12 the soft-lockup test with its
-#      negative control.
+#      negative control; the balloon scenario and its negative control.
 #
-# Environment: KERNELS_UNDER_TEST="6.12" (default: all lines), MEMS="512M 2G".
+# Environment: KERNELS_UNDER_TEST="6.12" (default: all lines), MEMS="512M 2G",
+# BALLOON_SECONDS=75 (stress time of the balloon scenario; 900 for a soak),
+# BALLOON_NEG_SECONDS=35 (its negative control; 0 skips it).
 # Ends with one line "N passed, N failed"; exits 1 if anything failed.
 set -uo pipefail
 
@@ -21,6 +23,8 @@ top=$(dirname "$here")
 
 KERNELS=${KERNELS_UNDER_TEST:-$KERNELS}
 MEMS=${MEMS:-512M 2G}
+BALLOON_SECONDS=${BALLOON_SECONDS:-75}
+BALLOON_NEG_SECONDS=${BALLOON_NEG_SECONDS:-35}
 OUT=$top/out
 mkdir -p "$OUT/host"
 T0=$(date +%s)
@@ -109,6 +113,18 @@ boot() {
 	add_counts "$K/$label" "$(echo "$res" | tail -1)"
 }
 
+# boot_balloon K KDIR LABEL SECONDS [--freeze]: the balloon scenario, the
+# host driving the balloon through QMP (scripts/balloon-boot.sh).
+boot_balloon() {
+	local K=$1 kdir=$2 label=$3 secs=$4 t0 res
+	t0=$(date +%s)
+	res=$(bash "$here/balloon-boot.sh" "$kdir" "$OUT/$K/initrd.cpio" "$OUT/$K/boot-$label.log" \
+		"$secs" "$K/$label" ${5:-})
+	echo "$res" | sed '$d'
+	echo "($K/$label: $(elapsed "$t0"), console log $OUT/$K/boot-$label.log)"
+	add_counts "$K/$label" "$(echo "$res" | tail -1)"
+}
+
 for K in $KERNELS; do
 	section "kernel $K"
 	if ! kdir=$(bash "$here/kernel.sh" build "$K"); then
@@ -141,6 +157,11 @@ for K in $KERNELS; do
 	if grep -q '^CONFIG_PREEMPT_NONE=y' "$kdir/.config"; then
 		boot "$K" "$kdir" lockup-noyield lockup 1G 1 300 "watchdog_thresh=1 rlz4.noyield=1" "soft lockup"
 	fi
+	# The incident with a balloon, and its negative control: with the
+	# re-evaluation of the limits frozen, the "limits follow RAM" check fails.
+	boot_balloon "$K" "$kdir" balloon "$BALLOON_SECONDS"
+	[ "$BALLOON_NEG_SECONDS" = 0 ] ||
+		boot_balloon "$K" "$kdir" balloon-frozen "$BALLOON_NEG_SECONDS" --freeze
 done
 
 section "summary"

@@ -19,7 +19,7 @@ use core::ffi::{c_long, c_uint, c_ulong};
 use core::mem::size_of;
 use kernel::{bindings, prelude::*};
 
-/// `/dev/rust_lz4` and the debugfs test switch; unregistered on drop.
+/// `/dev/rust_lz4` and the debugfs test switches; unregistered on drop.
 pub(crate) struct Device {
     debugfs: *mut glue::Dentry,
 }
@@ -41,7 +41,9 @@ impl Device {
         }
         // SAFETY: the flag is a static; debugfs failures are not fatal (the
         // test switch is then absent) and `debugfs_remove()` ignores them.
-        let debugfs = unsafe { glue::rust_lz4_debugfs_create(resched::test_switch()) };
+        let debugfs = unsafe {
+            glue::rust_lz4_debugfs_create(resched::test_switch(), crate::follow::test_switch())
+        };
         Ok(Device { debugfs })
     }
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# One boot of the balloon scenario: the guest suite tests/guest/balloon.sh
+# under load while scripts/balloon.py shrinks and restores the guest through
+# QMP, then the judge (scripts/ktap.py) on the console log.
+#
+#   balloon-boot.sh KDIR INITRD LOG SECONDS LABEL [--freeze]
+#
+# 2 vCPUs, 2 GiB, a virtio balloon; the stress runs SECONDS.  --freeze is the
+# negative control (rlz4.freeze_limits=1).  Prints the judge's lines, the
+# host's balloon report and, last, "PASSED FAILED"; exits 1 if anything
+# failed.  The host report is kept next to LOG as LOG with .host.log.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+[ $# -ge 5 ] || die "usage: balloon-boot.sh KDIR INITRD LOG SECONDS LABEL [--freeze]"
+kdir=$1 initrd=$2 log=$3 secs=$4 label=$5
+append="rlz4.suite=balloon rlz4.balloon_seconds=$secs"
+[ "${6:-}" = --freeze ] && append="$append rlz4.freeze_limits=1"
+hostlog=${log%.log}.host.log
+# A unix socket path is limited to 108 bytes: keep it short.
+sock=$(mktemp -u /tmp/rlz4-qmp.XXXXXX)
+rm -f "$log"
+# Boot, about 60 s after the stress for the suite's end, TCG slack.
+bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$initrd" "$log" \
+	--mem 2G --smp 2 --balloon --qmp "$sock" --append "$append" \
+	--timeout $((secs * 2 + 300)) &
+qpid=$!
+hrc=0
+python3 "$here/balloon.py" --qmp "$sock" --console "$log" --mem 2G --low 512M \
+	--timeout $((secs * 2 + 240)) >"$hostlog" 2>&1 || hrc=$?
+wait $qpid
+rm -f "$sock"
+res=$(python3 "$here/ktap.py" "$log" --label "$label")
+echo "$res" | sed '$d' | grep -v '^ok .*/\(guest_finished\|ktap_plan\|no_kernel_problems\|taint\)$' || true
+# The suite's figures.
+grep -a -E '^# (RAM |calls |STATS delta|c_min:|c_max:|[0-9]+ samples|[0-9]+ warning|longest)' "$log" | tr -d '\r' || true
+grep -E 'balloon: [0-9]+ steps|balloon: (QMP|the guest|not even)' "$hostlog" || true
+c=$(echo "$res" | tail -1)
+p=${c% *} f=${c#* }
+if [ $hrc = 0 ]; then
+	p=$((p + 1))
+	echo "ok $label/host_balloon_cycles"
+else
+	f=$((f + 1))
+	echo "not ok $label/host_balloon_cycles: scripts/balloon.py exited $hrc, see $hostlog"
+fi
+echo "$p $f"
+[ "$f" = 0 ]
