@@ -48,7 +48,14 @@ t_sigkill() {
 	before=$(stat_of interrupted)
 	rlz4 kbench --hold 600 /bench/ksrc-tar >/tmp/hold.log 2>&1 &
 	pid=$!
-	sleep 3
+	# Wait for the long request to start (its "holding:" line): the
+	# calibration before it takes far longer on the sanitizer kernels.
+	t0=0
+	while ! grep -q '^holding:' /tmp/hold.log && [ $t0 -lt 600 ]; do
+		sleep 0.1
+		t0=$((t0 + 1))
+	done
+	sleep 1
 	t0=$(uptime_cs)
 	kill -9 $pid
 	wait $pid 2>/dev/null
