@@ -22,7 +22,9 @@ FUZZ=${FUZZ:-3000}
 REPEAT=$(sed -n 's/.*rlz4\.repeat=\([0-9]*\).*/\1/p' /proc/cmdline)
 REPEAT=${REPEAT:-50}
 
+# load: insmod, after unloading what a failed test may have left loaded.
 load() {
+	! loaded || rmmod $MOD || return 1
 	insmod $KO "$@" || return 1
 	loaded || fail "insmod returned 0 but $MOD is not loaded"
 }
