@@ -11,8 +11,9 @@
 #                           (M=, honours INSTALL_MOD_PATH and INSTALL_MOD_DIR);
 #                           `make install` is the same
 #   make test               everything: lints, host tests, both kernels and
-#                           their sanitizer variants, the dkms package
-#   make test SANITIZE=1    only the sanitizer kernels (SANITIZE=0: only plain)
+#                           the 6.12 sanitizer variant, the dkms package
+#   make test SANITIZE=1    only the sanitizer kernels (SANITIZE=0: only plain,
+#                           SANITIZE=all: both; default: plain + 6.12-san)
 #   make bench              host benchmark of the decoder (tools/rlz4)
 #   make kbench             in-kernel benchmark, Rust against the kernel's C
 #   make kernel             build the test kernel; print its tree and bzImage
