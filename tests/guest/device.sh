@@ -63,7 +63,10 @@ t_sigkill() {
 	dt=$((t1 - t0))
 	after=$(stat_of interrupted)
 	echo "SIGKILL to return: $((dt / 100)).$(printf %02d $((dt % 100))) s (interrupted $before -> $after)"
-	[ "$dt" -le 100 ] || fail "took more than 1 s" || return 1
+	# RLZ4_SIGKILL_MAX_CS (centiseconds, kernel command line): a looser
+	# bound for the sanitizer kernels, several times slower under TCG.
+	[ "$dt" -le "${RLZ4_SIGKILL_MAX_CS:-100}" ] ||
+		fail "took more than ${RLZ4_SIGKILL_MAX_CS:-100} cs" || return 1
 	[ "$after" -gt "$before" ] || fail "STATS.interrupted did not move"
 }
 
