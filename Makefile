@@ -7,7 +7,13 @@
 #   make KDIR=/lib/modules/$(uname -r)/build
 #                           build it against another prepared Rust kernel
 #   make run                boot the test kernel in QEMU and show the module
-#   make test               everything: lints, host tests, both kernels
+#   make modules_install    install rust_lz4.ko with the kernel's modules_install
+#                           (M=, honours INSTALL_MOD_PATH and INSTALL_MOD_DIR);
+#                           `make install` is the same
+#   make test               everything: lints, host tests, both kernels and
+#                           the 6.12 sanitizer variant, the dkms package
+#   make test SANITIZE=1    only the sanitizer kernels (SANITIZE=0: only plain,
+#                           SANITIZE=all: both; default: plain + 6.12-san)
 #   make soak               the balloon scenario for 15 minutes (KERNEL=6.12
 #                           by default here; SOAK_SECONDS=900)
 #   make bench              host benchmark of the decoder (tools/rlz4)
@@ -17,12 +23,13 @@
 #   make kernel-path        print them without building
 #   make setup              install what the project needs (idempotent)
 #
-# KERNEL=7.3 (default) or KERNEL=6.12 selects the test kernel.
+# KERNEL=7.3 (default) or KERNEL=6.12 selects the test kernel; 7.3-san and
+# 6.12-san are their KASAN/UBSAN/lockdep/kmemleak variants.
 
 KERNEL ?= 7.3
 S := scripts
 
-.PHONY: all module setup kernel kernel-path run test soak bench kbench clean
+.PHONY: all module modules_install install dkms-modules setup kernel kernel-path run test soak bench kbench clean
 
 all: module
 
@@ -42,6 +49,29 @@ module: setup
 		cp "$$ko" rust_lz4.ko && echo "module: rust_lz4.ko for Linux $(KERNEL) test kernel ($$kdir)"
 endif
 
+# The kernel's own modules_install on the module just built: the .ko goes to
+# $(INSTALL_MOD_PATH)/lib/modules/<release>/$(INSTALL_MOD_DIR), then depmod.
+modules_install: module
+	@. $(S)/lib.sh && \
+		if [ -n "$(KDIR)" ]; then kdir="$(KDIR)"; out=out/kdir-$$(cat "$(KDIR)/include/config/kernel.release"); \
+		else kdir=$$(bash $(S)/kernel.sh path $(KERNEL)); out=out/$(KERNEL); fi && \
+		$(MAKE) -C "$$kdir" M="$$(realpath "$$out")" $$(kmake_args) \
+			$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH="$(INSTALL_MOD_PATH)") \
+			$(if $(INSTALL_MOD_DIR),INSTALL_MOD_DIR="$(INSTALL_MOD_DIR)") modules_install
+
+install: modules_install
+
+# Used by dkms.conf: build in this directory (dkms's copy of the sources)
+# against KDIR.  dkms appends CC=clang LD=ld.lld to its make command for a
+# clang-built kernel, which would lose LLVM's version suffix; the explicit
+# values here win over those.  LLVM=-19 (suffix) or LLVM=1 (none).
+LLVM ?= -19
+llvm_sfx = $(if $(filter -%,$(LLVM)),$(LLVM))
+dkms-modules:
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" LLVM=$(LLVM) CC=clang$(llvm_sfx) LD=ld.lld$(llvm_sfx) \
+		RUSTC=$(or $(RUSTC),/usr/bin/rustc) HOSTRUSTC=$(or $(RUSTC),/usr/bin/rustc) \
+		$(if $(BINDGEN),BINDGEN=$(BINDGEN)) modules
+
 kernel: setup
 	@kdir=$$(bash $(S)/kernel.sh build $(KERNEL)) && \
 		echo "KDIR=$$kdir" && echo "BZIMAGE=$$kdir/arch/x86/boot/bzImage"
@@ -55,7 +85,8 @@ run:
 
 # `make test` covers both kernels; `make test KERNEL=6.12` only one.
 test:
-	@KERNELS_UNDER_TEST="$(if $(filter command line,$(origin KERNEL)),$(KERNEL))" bash $(S)/test.sh
+	@KERNELS_UNDER_TEST="$(if $(filter command line,$(origin KERNEL)),$(KERNEL))" \
+		SANITIZE="$(SANITIZE)" bash $(S)/test.sh
 
 # The balloon soak: 6.12 (PREEMPT_NONE, the incident's kind) unless KERNEL
 # is given on the command line.

@@ -26,11 +26,14 @@ out=$(cd "$out" && pwd)
 
 # A static binary: glibc's static libraries come with libc6-dev.  The target
 # is explicit so that build scripts stay dynamic.
+# One target directory per checkout: worktrees of the project share the
+# cache, and cargo would take another checkout's binary for fresh.
 target=x86_64-unknown-linux-gnu
+tdir=$CACHE/target-static/$(printf %s "$top" | sha256sum | cut -c1-12)
 RUSTFLAGS="-C target-feature=+crt-static" \
 	cargo build --quiet --release --locked --target $target \
-	--manifest-path "$top/tools/rlz4/Cargo.toml" --target-dir "$CACHE/target-static"
-cp "$CACHE/target-static/$target/release/rlz4" "$out/rlz4"
+	--manifest-path "$top/tools/rlz4/Cargo.toml" --target-dir "$tdir"
+cp "$tdir/$target/release/rlz4" "$out/rlz4"
 file "$out/rlz4" | grep -qE 'static(-pie)? linked|statically linked' || die "rlz4 is not static"
 rlz4=$out/rlz4
 [ -z "$tools_only" ] || exit 0

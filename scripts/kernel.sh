@@ -6,8 +6,10 @@
 #   kernel.sh build KERNEL   build if needed, print the build directory
 #   kernel.sh path KERNEL    print the build directory (exit 1 if not built)
 #
-# KERNEL is a line from $KERNELS (7.3, 6.12).  The build lives in
-# $CACHE/build/linux-KERNEL-KEY, where KEY hashes the source package version,
+# KERNEL is a line from $KERNELS (7.3, 6.12), or its sanitizer variant
+# (7.3-san, 6.12-san: kernels/sanitize.config merged on top).  With
+# SANITIZE=1 in the environment a plain line name selects its variant.
+# The build lives in $CACHE/build/linux-KERNEL-KEY, where KEY hashes the source package version,
 # the config fragments, the build recipe version and the toolchain, so any
 # change to them builds a fresh kernel and an old build is never silently
 # reused.
@@ -19,10 +21,14 @@ top=$(dirname "$here")
 
 cmd=${1:-}
 K=${2:-$DEFAULT_KERNEL}
-case " $KERNELS " in *" $K "*) ;; *) die "unknown KERNEL '$K' (one of: $KERNELS)" ;; esac
+[ "${SANITIZE:-0}" = 0 ] || K=${K%-san}-san
+# LINE: the kernel line (source tree and fragment); K names the build.
+LINE=${K%-san}
+case " $KERNELS " in *" $LINE "*) ;; *) die "unknown KERNEL '$K' (one of: $KERNELS, or LINE-san)" ;; esac
 
-SRC=$CACHE/src/linux-$K
-FRAGS=("$top/kernels/common.config" "$top/kernels/$K.config")
+SRC=$CACHE/src/linux-$LINE
+FRAGS=("$top/kernels/common.config" "$top/kernels/$LINE.config")
+[ "$K" = "$LINE" ] || FRAGS+=("$top/kernels/sanitize.config")
 # Bump when build() below changes what it produces.
 RECIPE=1
 
@@ -37,7 +43,7 @@ build_key() {
 	} | sha256sum | cut -c1-12
 }
 
-[ -f "$SRC/.unpacked" ] || die "no sources for $K in $SRC: run scripts/setup.sh"
+[ -f "$SRC/.unpacked" ] || die "no sources for $LINE in $SRC: run scripts/setup.sh"
 B=$CACHE/build/linux-$K-$(build_key)
 
 # Run one make stage in the background, printing its name and the elapsed

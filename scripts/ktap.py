@@ -8,8 +8,8 @@ taint flags.  A boot passes only if:
 - the guest finished (``rlz4-done``) and printed the whole KTAP plan;
 - no test says ``not ok``;
 - the console has no kernel problem report (WARNING, BUG, Oops, soft lockup,
-  hung task, KASAN/UBSAN/lockdep report, panic), except those a negative
-  control expects with ``--expect``;
+  hung task, KASAN/UBSAN/lockdep report, kmemleak suspect, panic), except
+  those a negative control expects with ``--expect``;
 - the kernel is tainted by nothing but out-of-tree (O) or unsigned (E)
   modules, unless the taint comes from an expected report.
 
@@ -35,8 +35,17 @@ PROBLEMS = [
     r"UBSAN:",
     r"KASAN:",
     r"possible circular locking",
+    r"possible recursive locking",
     r"inconsistent lock state",
+    r"suspicious RCU usage",
+    r"bad unlock balance",
+    r"lock held when returning to user space",
+    r"sleeping function called from invalid context",
+    r"scheduling while atomic",
+    # kmemleak: the scan's log line, and the report the guest's final scan
+    # prints from /sys/kernel/debug/kmemleak.
     r"kmemleak:.*new suspected memory leaks",
+    r"^unreferenced object 0x",
     r"Call Trace:",
 ]
 PROBLEM_RE = re.compile("|".join(PROBLEMS))
@@ -132,8 +141,9 @@ def judge(lines, label, expect=(), quiet=False):
         )
     allowed = TAINT_OOT | TAINT_UNSIGNED
     if expect:
-        # An expected soft lockup or warning taints the kernel (L, W).
-        allowed |= (1 << 14) | (1 << 9) | (1 << 7)
+        # An expected soft lockup, warning, oops or KASAN report taints the
+        # kernel (L, W, D, B).
+        allowed |= (1 << 14) | (1 << 9) | (1 << 7) | (1 << 5)
     check(
         "taint",
         taint is not None and taint & ~allowed == 0,
@@ -185,6 +195,44 @@ def selftest():
         ),
         "trace_without_report": (good[:6] + ["[   30.0] Call Trace:"] + good[6:], (), False),
     }
+    # Sanitizer and lockdep reports, as the kernels print them: each alone
+    # must fail a boot.
+    reports = {
+        "kasan_uaf": "[    5.1] BUG: KASAN: slab-use-after-free in lkdtm_READ_AFTER_FREE+0x1a2/0x2c0",
+        "kasan_oob": "[    5.1] BUG: KASAN: slab-out-of-bounds in lkdtm_SLAB_LINEAR_OVERFLOW+0x9b/0x140",
+        "kasan_vmalloc": "[    5.1] BUG: KASAN: vmalloc-out-of-bounds in rust_lz4_decode+0x10/0x20 [rust_lz4]",
+        "ubsan_bounds": "[    5.2] UBSAN: array-index-out-of-bounds in drivers/misc/lkdtm/bugs.c:600:16",
+        "ubsan_shift": "[    5.2] UBSAN: shift-out-of-bounds in lib/foo.c:12:3",
+        "lockdep_circular": "[    6.0] WARNING: possible circular locking dependency detected",
+        "lockdep_recursive": "[    6.0] WARNING: possible recursive locking detected",
+        "lockdep_old_info": "[    6.0] INFO: possible recursive locking detected",
+        "lockdep_inconsistent": "[    6.0] WARNING: inconsistent lock state",
+        "lockdep_unlock": "[    6.0] WARNING: bad unlock balance detected!",
+        "rcu": "[    6.0] WARNING: suspicious RCU usage",
+        "atomic_sleep": "[    6.1] BUG: sleeping function called from invalid context at mm/slub.c:4140",
+        "atomic_sched": "[    6.1] BUG: scheduling while atomic: rlz4/77/0x00000002",
+        "kmemleak_log": "[   20.0] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)",
+        "kmemleak_object": "unreferenced object 0xffff888003c4e000 (size 32):",
+    }
+    for name, line in reports.items():
+        cases[name] = (good[:6] + [line] + good[6:], (), False)
+    # The same reports pass when a negative control expects them, with the
+    # taint they bring (B for KASAN).
+    cases["expected_kasan"] = (
+        good[:6] + [reports["kasan_uaf"], "[    5.1] Call Trace:"] + [l.replace("4096", str(4096 | 32)) for l in good[6:]],
+        ("KASAN: slab-use-after-free",),
+        True,
+    )
+    cases["expected_kmemleak"] = (
+        good[:6] + [reports["kmemleak_log"], reports["kmemleak_object"]] + good[6:],
+        ("new suspected memory leaks", "unreferenced object"),
+        True,
+    )
+    cases["expected_kasan_and_ubsan_missing"] = (
+        good[:6] + [reports["kasan_uaf"]] + good[6:],
+        ("KASAN:", "UBSAN:"),
+        False,
+    )
     bad = 0
     for name, (lines, expect, want_pass) in cases.items():
         _, failed, _ = judge(lines, name, expect, quiet=True)

@@ -30,6 +30,8 @@ PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	build-essential bc bison flex libelf-dev libssl-dev cpio kmod
 	busybox-static lz4 liblz4-dev xz-utils python3
+	# `make test` packaging check: dkms add + build in private trees
+	dkms
 	"$SRC_712"
 )
 # qemu-system-x86 must match the qemu-utils 10.0 of the image: take it from

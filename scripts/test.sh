@@ -8,12 +8,21 @@
 #   3. host tests: the ARC rules (arc.rs), the harness's own judge, and the
 #      decoder crate's suite (scripts/host-test.sh);
 #   4. guest suites in QEMU on each kernel: parameters at two RAM sizes, the
-#      device, and on PREEMPT_NONE 6.12 the soft-lockup test with its
-#      negative control; the balloon scenario and its negative control.
+#      device, hostile use, and on PREEMPT_NONE 6.12 the soft-lockup test
+#      with its negative control; the balloon scenario and its negative
+#      control;
+#   5. the same suites on the sanitizer variant of each kernel (KASAN, UBSAN,
+#      lockdep, kmemleak: kernels/sanitize.config), plus a negative control
+#      boot the judge must fail;
+#   6. packaging: dkms add + build against a test kernel tree.
 #
 # Environment: KERNELS_UNDER_TEST="6.12" (default: all lines), MEMS="512M 2G",
-# BALLOON_SECONDS=75 (stress time of the balloon scenario; 900 for a soak),
-# BALLOON_NEG_SECONDS=35 (its negative control; 0 skips it).
+# SANITIZE=0 (plain kernels only), 1 (sanitizer kernels only), all (both), or
+# ci (default: the plain kernels and the 6.12 sanitizer kernel, which keeps a
+# cold run inside CI's 90 minutes; see Documentation/testing.rst), DKMS=0 to
+# skip the dkms test, BALLOON_SECONDS=75 (stress time of the balloon
+# scenario; 900 for a soak), BALLOON_NEG_SECONDS=35 (its negative control;
+# 0 skips it), BALLOON_SAN_SECONDS=40 (on the sanitizer kernels).
 # Ends with one line "N passed, N failed"; exits 1 if anything failed.
 set -uo pipefail
 
@@ -25,6 +34,17 @@ KERNELS=${KERNELS_UNDER_TEST:-$KERNELS}
 MEMS=${MEMS:-512M 2G}
 BALLOON_SECONDS=${BALLOON_SECONDS:-75}
 BALLOON_NEG_SECONDS=${BALLOON_NEG_SECONDS:-35}
+BALLOON_SAN_SECONDS=${BALLOON_SAN_SECONDS:-40}
+SANITIZE=${SANITIZE:-ci}
+# Every kernel to boot: lines (7.3), then sanitizer variants (7.3-san).
+san_builds() { for K in $KERNELS; do printf '%s-san ' "$K"; done; }
+case "$SANITIZE" in
+0) BUILDS=$KERNELS ;;
+1) BUILDS=$(san_builds) ;;
+all) BUILDS="$KERNELS $(san_builds)" ;;
+ci) BUILDS="$KERNELS"; case " $KERNELS " in *" 6.12 "*) BUILDS="$BUILDS 6.12-san" ;; esac ;;
+*) echo "SANITIZE must be 0, 1, all or ci"; exit 2 ;;
+esac
 OUT=$top/out
 mkdir -p "$OUT/host"
 T0=$(date +%s)
@@ -86,7 +106,7 @@ fi
 # Kernels first: the benchmark's "elf" corpus is a test kernel's vmlinux
 # when one exists, so the guest data must come after them to be the same
 # on a cold and a warm cache.
-for K in $KERNELS; do
+for K in $BUILDS; do
 	section "kernel $K: build"
 	bash "$here/kernel.sh" build "$K" >/dev/null || true
 done
@@ -100,9 +120,11 @@ else
 fi
 
 # boot K KDIR LABEL SUITE MEM SMP TIMEOUT [APPEND [EXPECT]]: one guest run.
+# EXPECT is a regex, or several separated by '|' outside parentheses.
 boot() {
 	local K=$1 kdir=$2 label=$3 suite=$4 mem=$5 smp=$6 timeout=$7 append=${8:-} expect=${9:-}
 	local log=$OUT/$K/boot-$label.log res t0
+	[ -z "$SAN" ] || timeout=$((timeout * SAN_SLOWDOWN))
 	t0=$(date +%s)
 	bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$OUT/$K/initrd.cpio" "$log" \
 		--mem "$mem" --smp "$smp" --append "rlz4.suite=$suite $append" --timeout "$timeout"
@@ -125,8 +147,36 @@ boot_balloon() {
 	add_counts "$K/$label" "$(echo "$res" | tail -1)"
 }
 
-for K in $KERNELS; do
+# control K KDIR: the sanitizer negative control.  The guest makes the kernel
+# commit a slab overflow and a use-after-free (KASAN), an out-of-bounds
+# array index (UBSAN) and a leak (kmemleak).  The judge must fail that log,
+# and with the reports expected it must find every one of them.
+control() {
+	local K=$1 kdir=$2 log=$OUT/$1/boot-sancontrol.log t0 plain res
+	local expects=("KASAN: slab-out-of-bounds" "KASAN: slab-use-after-free"
+		"UBSAN: array-index-out-of-bounds" "new suspected memory leaks" "^unreferenced object")
+	t0=$(date +%s)
+	bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$OUT/$K/initrd.cpio" "$log" \
+		--mem 1G --smp 2 --append "rlz4.suite=sancontrol kasan_multi_shot" --timeout 600
+	if plain=$(python3 "$here/ktap.py" "$log" --label "$K/sancontrol"); then
+		fail "$K/sancontrol/judge_fails_without_expect" "the judge passed a boot with KASAN/UBSAN/kmemleak reports"
+	else
+		echo "$plain" | grep 'no_kernel_problems' | sed 's/^not ok /# judge without --expect, as required: /' | cut -c1-300
+		pass "$K/sancontrol/judge_fails_without_expect"
+	fi
+	local expect_args=() e
+	for e in "${expects[@]}"; do expect_args+=(--expect "$e"); done
+	res=$(python3 "$here/ktap.py" "$log" --label "$K/sancontrol" "${expect_args[@]}")
+	echo "$res" | sed '$d' | grep -v '^ok .*/\(guest_finished\|ktap_plan\|taint\)$' || true
+	echo "($K/sancontrol: $(elapsed "$t0"), console log $log)"
+	add_counts "$K/sancontrol" "$(echo "$res" | tail -1)"
+}
+
+for K in $BUILDS; do
 	section "kernel $K"
+	# Sanitizer kernels: KASAN+lockdep under TCG are several times slower.
+	SAN= SAN_SLOWDOWN=1
+	case "$K" in *-san) SAN=1 SAN_SLOWDOWN=4 ;; esac
 	if ! kdir=$(bash "$here/kernel.sh" build "$K"); then
 		fail "$K/kernel-build"
 		continue
@@ -144,25 +194,66 @@ for K in $KERNELS; do
 	else
 		pass "lint/$K/clippy-and-compiler-warnings"
 	fi
+	# kmemleak-test.ko (sanitizer kernels): the leak of the negative control.
+	leaker=$kdir/samples/kmemleak/kmemleak-test.ko
 	bash "$here/initramfs.sh" "$kdir" "$ko" "$OUT/$K/initrd.cpio" \
 		/bin/rlz4="$GUEST/rlz4" /corpus="$GUEST/corpus" /bench="$GUEST/bench" \
-		/malformed="$top/tests/corpus/malformed" || { fail "$K/initramfs"; continue; }
+		/malformed="$top/tests/corpus/malformed" \
+		${SAN:+/kmemleak-test.ko="$leaker"} || { fail "$K/initramfs"; continue; }
+	# Sanitizer kernels: the parameter suite at the first RAM size only.
 	for mem in $MEMS; do
 		boot "$K" "$kdir" "params-$mem" params "$mem" 2 300
+		[ -z "$SAN" ] || break
 	done
-	boot "$K" "$kdir" device device 2G 2 1200
-	# The seed's failure: one vCPU, a 2 s soft-lockup threshold, a 12 s
-	# decode.  Only PREEMPT_NONE can show the negative control.
-	boot "$K" "$kdir" lockup lockup 1G 1 300 "watchdog_thresh=1"
-	if grep -q '^CONFIG_PREEMPT_NONE=y' "$kdir/.config"; then
-		boot "$K" "$kdir" lockup-noyield lockup 1G 1 300 "watchdog_thresh=1 rlz4.noyield=1" "soft lockup"
+	if [ -z "$SAN" ]; then
+		boot "$K" "$kdir" device device 2G 2 1200
+		boot "$K" "$kdir" hostile hostile 2G 2 600
+		# The seed's failure: one vCPU, a 2 s soft-lockup threshold, a 12 s
+		# decode.  Only PREEMPT_NONE can show the negative control.
+		boot "$K" "$kdir" lockup lockup 1G 1 300 "watchdog_thresh=1"
+		if grep -q '^CONFIG_PREEMPT_NONE=y' "$kdir/.config"; then
+			boot "$K" "$kdir" lockup-noyield lockup 1G 1 300 "watchdog_thresh=1 rlz4.noyield=1" "soft lockup"
+		fi
+		# The incident with a balloon, and its negative control: with the
+		# re-evaluation of the limits frozen, the "limits follow RAM" check
+		# fails.
+		boot_balloon "$K" "$kdir" balloon "$BALLOON_SECONDS"
+		[ "$BALLOON_NEG_SECONDS" = 0 ] ||
+			boot_balloon "$K" "$kdir" balloon-frozen "$BALLOON_NEG_SECONDS" --freeze
+	else
+		# Sanitizer kernels: the whole device suite with the malformed
+		# corpus, but corpus files up to 4 MiB, a short in-kernel
+		# benchmark and 5 s (not 1 s) for a killed BENCH to return; hostile
+		# use with fewer fuzzed ioctls and decodes.  No
+		# soft-lockup test: it is about preemption, and KASAN changes its
+		# timing.  A kmemleak scan ends every boot (tests/guest/init).
+		boot "$K" "$kdir" device device 2G 2 1200 \
+			"RLZ4_CORPUS_MAX=4194304 RLZ4_KBENCH_CAP=1M RLZ4_KBENCH_MS=10 RLZ4_SIGKILL_MAX_CS=500"
+		boot "$K" "$kdir" hostile hostile 2G 2 600 "rlz4.fuzz=1000 rlz4.repeat=10"
+		# A short balloon run: the same checks under the sanitizers.
+		boot_balloon "$K" "$kdir" balloon "$BALLOON_SAN_SECONDS"
+		control "$K" "$kdir"
 	fi
-	# The incident with a balloon, and its negative control: with the
-	# re-evaluation of the limits frozen, the "limits follow RAM" check fails.
-	boot_balloon "$K" "$kdir" balloon "$BALLOON_SECONDS"
-	[ "$BALLOON_NEG_SECONDS" = 0 ] ||
-		boot_balloon "$K" "$kdir" balloon-frozen "$BALLOON_NEG_SECONDS" --freeze
 done
+
+# Packaging: make modules_install and dkms add/build against the first test
+# kernel, in private trees under out/ (scripts/dkms-test.sh).
+if [ "${DKMS:-1}" != 0 ]; then
+	K=${BUILDS%% *}
+	section "packaging: modules_install and dkms against $K"
+	t0=$(date +%s)
+	if kdir=$(bash "$here/kernel.sh" path "$K") && [ -f "$OUT/$K/rust_lz4.ko" ]; then
+		bash "$here/dkms-test.sh" "$kdir" "$OUT/$K/rust_lz4.ko" "$OUT/dkms" >"$OUT/dkms-test.log" 2>&1
+		grep -v '^\(ok\|not ok\) ' "$OUT/dkms-test.log" | grep -v '^\s*$' | head -30
+		c=$(awk '/^ok /{p++} /^not ok /{f++; print > "/dev/stderr"} END {print p+0, f+0}' "$OUT/dkms-test.log")
+		sed -n 's/^ok /ok packaging\//p' "$OUT/dkms-test.log"
+		[ "$c" = "0 0" ] && c="0 1"
+		add_counts packaging "$c"
+	else
+		fail packaging/dkms "no module built for $K"
+	fi
+	echo "(packaging: $(elapsed "$t0"))"
+fi
 
 section "summary"
 for f in "${FAILURES[@]+"${FAILURES[@]}"}"; do echo "failed: $f"; done

@@ -48,7 +48,14 @@ t_sigkill() {
 	before=$(stat_of interrupted)
 	rlz4 kbench --hold 600 /bench/ksrc-tar >/tmp/hold.log 2>&1 &
 	pid=$!
-	sleep 3
+	# Wait for the long request to start (its "holding:" line): the
+	# calibration before it takes far longer on the sanitizer kernels.
+	t0=0
+	while ! grep -q '^holding:' /tmp/hold.log && [ $t0 -lt 600 ]; do
+		sleep 0.1
+		t0=$((t0 + 1))
+	done
+	sleep 1
 	t0=$(uptime_cs)
 	kill -9 $pid
 	wait $pid 2>/dev/null
@@ -56,7 +63,10 @@ t_sigkill() {
 	dt=$((t1 - t0))
 	after=$(stat_of interrupted)
 	echo "SIGKILL to return: $((dt / 100)).$(printf %02d $((dt % 100))) s (interrupted $before -> $after)"
-	[ "$dt" -le 100 ] || fail "took more than 1 s" || return 1
+	# RLZ4_SIGKILL_MAX_CS (centiseconds, kernel command line): a looser
+	# bound for the sanitizer kernels, several times slower under TCG.
+	[ "$dt" -le "${RLZ4_SIGKILL_MAX_CS:-100}" ] ||
+		fail "took more than ${RLZ4_SIGKILL_MAX_CS:-100} cs" || return 1
 	[ "$after" -gt "$before" ] || fail "STATS.interrupted did not move"
 }
 
@@ -98,7 +108,14 @@ t_stats_show() {
 ktap_begin
 insmod $KO || echo "# insmod failed"
 ok device_node t_device_node
+# RLZ4_CORPUS_MAX (bytes, from the kernel command line): skip larger corpus
+# files, for the slow sanitizer kernels.
 while read -r name fmt max sha size; do
+	if [ "$size" -gt "${RLZ4_CORPUS_MAX:-$size}" ]; then
+		_n=$((_n + 1))
+		echo "ok $_n corpus_$name # SKIP $size bytes > RLZ4_CORPUS_MAX"
+		continue
+	fi
 	ok "corpus_$name" t_corpus "$name" "$fmt" "$max" "$sha"
 done </corpus/MANIFEST
 rlz4 corpus-check --device $DEV /malformed >/tmp/malformed.log 2>&1

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 /// Usage text printed by `rlz4 --help` and on usage errors.
 pub const USAGE: &str = "\
 usage: rlz4 decompress --format block|zfs|frame|legacy [--max-output BYTES] [--exact]
-                       [--device [PATH]] [INPUT [OUTPUT]]
+                       [--device [PATH] [--repeat N]] [INPUT [OUTPUT]]
        rlz4 compress --format block|zfs|frame|legacy [--level N] [--block-size 64K|256K|1M|4M]
                      [--independent] [--block-checksum] [--no-content-checksum] [--content-size]
                      [INPUT [OUTPUT]]
@@ -21,8 +21,12 @@ usage: rlz4 decompress --format block|zfs|frame|legacy [--max-output BYTES] [--e
        rlz4 stats [--device PATH]                 the module's counters
        rlz4 devcheck [PATH]                       ioctl ABI checks against the device
        rlz4 corpus-check [--device PATH] DIR      malformed corpus: expected errors
+       rlz4 ioctl-fuzz [--seed N] [--count N] [--allow ERRNO,...] [PATH]
+                                                  random ioctls, sizes and pointers
+       rlz4 run-as UID[:GID] COMMAND [ARGS...]    run COMMAND with that uid/gid, no groups
 --device decodes in the kernel through /dev/rust_lz4 (or PATH), with the same
-semantics and exit codes as the host decoder (caps: 16 MiB out, 16 MiB + 128 KiB in).
+semantics and exit codes as the host decoder (caps: 16 MiB out, 16 MiB + 128 KiB in);
+--repeat decodes N times through one open device, each output equal to the first.
 INPUT/OUTPUT default to stdin/stdout ('-' too). --max-output is required for block and zfs
 (the destination capacity; for zfs the logical block size); --exact (zfs) requires the decoded
 size to equal it. BYTES accepts K, M, G suffixes (powers of 1024).
@@ -54,6 +58,7 @@ struct Opts {
     max_output: Option<usize>,
     exact: bool,
     device: Option<String>,
+    repeat: u32,
     level: i32,
     block_size_id: u32,
     independent: bool,
@@ -66,6 +71,7 @@ struct Opts {
 fn parse(args: &[String], compress: bool) -> Result<Opts, Failure> {
     let mut o = Opts {
         block_size_id: 4,
+        repeat: 1,
         ..Opts::default()
     };
     let mut it = args.iter();
@@ -113,6 +119,13 @@ fn parse(args: &[String], compress: bool) -> Result<Opts, Failure> {
                 };
                 o.device = Some(path);
             }
+            "--repeat" if !compress => {
+                let v = value("--repeat")?;
+                o.repeat = match v.parse::<u32>() {
+                    Ok(n) if n > 0 => n,
+                    _ => return usage(format!("bad --repeat '{v}' (1 or more)")),
+                };
+            }
             "--level" if compress => {
                 let v = value("--level")?;
                 o.level = match v.parse::<i32>() {
@@ -139,6 +152,9 @@ fn parse(args: &[String], compress: bool) -> Result<Opts, Failure> {
     }
     if o.format.is_none() {
         return usage("--format is required");
+    }
+    if o.repeat > 1 && o.device.is_none() {
+        return usage("--repeat needs --device");
     }
     if o.files.len() > 2 {
         return usage("too many file arguments");
@@ -227,7 +243,7 @@ fn decompress(args: &[String]) -> Result<(), Failure> {
         .map_err(|_| Failure::Input(format!("cannot allocate {cap} bytes of output")))?;
     out.resize(cap, 0);
     if let Some(path) = &o.device {
-        let n = decompress_device(path, format, o.exact, &input, &mut out)?;
+        let n = decompress_device(path, format, o.exact, o.repeat, &input, &mut out)?;
         return write_output(o.files.get(1), &out[..n]);
     }
     let r = match format {
@@ -245,11 +261,13 @@ fn decompress(args: &[String]) -> Result<(), Failure> {
     write_output(o.files.get(1), &out[..n])
 }
 
-/// Decodes through `/dev/rust_lz4`; errors map as for the host decoder.
+/// Decodes through `/dev/rust_lz4` `repeat` times with one open file, each
+/// output equal to the first; errors map as for the host decoder.
 fn decompress_device(
     path: &str,
     format: lz4::Format,
     exact: bool,
+    repeat: u32,
     input: &[u8],
     out: &mut [u8],
 ) -> Result<usize, Failure> {
@@ -258,19 +276,69 @@ fn decompress_device(
     let flags = if exact { device::ZFS_EXACT } else { 0 };
     // The frame bound may exceed the device's cap while the data does not.
     let cap = out.len().min(device::MAX_DST);
-    dev.decompress(format, flags, input, &mut out[..cap])
-        .map_err(|e| {
-            let code = device::errno(&e);
-            let what = match code {
-                libc::EBADMSG => "bad input: corrupt or truncated data",
-                libc::ENOSPC => "bad input: output larger than --max-output",
-                libc::EOPNOTSUPP => "bad input: unsupported feature",
-                libc::E2BIG => "bad input: over the device's size caps",
-                libc::EINTR => "interrupted",
-                _ => "device error",
-            };
-            Failure::Input(format!("{what} ({}, {e})", device::errno_name(code)))
-        })
+    let n = decompress_once(&dev, format, flags, input, &mut out[..cap])?;
+    if repeat > 1 {
+        let mut again = Vec::new();
+        again
+            .try_reserve_exact(cap)
+            .map_err(|_| Failure::Input(format!("cannot allocate {cap} bytes of output")))?;
+        again.resize(cap, 0);
+        for i in 1..repeat {
+            let m = decompress_once(&dev, format, flags, input, &mut again)?;
+            if m != n || again[..m] != out[..n] {
+                return Err(Failure::Input(format!(
+                    "decode {} of {repeat} differs from the first ({m} bytes, first {n})",
+                    i + 1
+                )));
+            }
+        }
+    }
+    Ok(n)
+}
+
+fn decompress_once(
+    dev: &crate::device::Device,
+    format: lz4::Format,
+    flags: u32,
+    input: &[u8],
+    out: &mut [u8],
+) -> Result<usize, Failure> {
+    use crate::device;
+    dev.decompress(format, flags, input, out).map_err(|e| {
+        let code = device::errno(&e);
+        let what = match code {
+            libc::EBADMSG => "bad input: corrupt or truncated data",
+            libc::ENOSPC => "bad input: output larger than --max-output",
+            libc::EOPNOTSUPP => "bad input: unsupported feature",
+            libc::E2BIG => "bad input: over the device's size caps",
+            libc::EINTR => "interrupted",
+            _ => "device error",
+        };
+        Failure::Input(format!("{what} ({}, {e})", device::errno_name(code)))
+    })
+}
+
+/// `rlz4 run-as UID[:GID] COMMAND [ARGS...]`: runs COMMAND with that user and
+/// group (default GID = UID) and no supplementary groups, for the tests of
+/// an unprivileged caller (busybox has no `setuidgid`).  Only returns on
+/// error.
+fn run_as(args: &[String]) -> Result<(), Failure> {
+    use std::os::unix::process::CommandExt;
+    let [ids, cmd, rest @ ..] = args else {
+        return usage("rlz4 run-as UID[:GID] COMMAND [ARGS...]");
+    };
+    let (uid, gid) = ids.split_once(':').unwrap_or((ids, ids));
+    let (Ok(uid), Ok(gid)) = (uid.parse::<u32>(), gid.parse::<u32>()) else {
+        return usage(format!("bad UID[:GID] '{ids}'"));
+    };
+    // std drops the supplementary groups (setgroups(0)) when a root caller
+    // sets a uid, then calls setgid and setuid in the child before exec.
+    let e = std::process::Command::new(cmd)
+        .args(rest)
+        .gid(gid)
+        .uid(uid)
+        .exec();
+    Err(Failure::Input(format!("run-as {ids} {cmd}: {e}")))
 }
 
 /// `rlz4 stats [--device PATH]`.
@@ -331,6 +399,8 @@ pub fn run(args: &[String]) -> ExitCode {
         "devcheck" => return crate::devcheck::main(rest),
         "corpus-check" => return crate::corpus_check::main(rest),
         "stats" => stats(rest),
+        "ioctl-fuzz" => return crate::ioctl_fuzz::main(rest),
+        "run-as" => run_as(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -12,4 +12,5 @@ pub mod corpus_check;
 pub mod cref;
 pub mod devcheck;
 pub mod device;
+pub mod ioctl_fuzz;
 pub mod kbench;
