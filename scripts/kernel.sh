@@ -21,7 +21,7 @@ top=$(dirname "$here")
 
 cmd=${1:-}
 K=${2:-$DEFAULT_KERNEL}
-[ "${SANITIZE:-0}" = 0 ] || K=${K%-san}-san
+[ "${SANITIZE:-0}" != 1 ] || K=${K%-san}-san
 # LINE: the kernel line (source tree and fragment); K names the build.
 LINE=${K%-san}
 case " $KERNELS " in *" $LINE "*) ;; *) die "unknown KERNEL '$K' (one of: $KERNELS, or LINE-san)" ;; esac

@@ -36,6 +36,8 @@ BALLOON_SECONDS=${BALLOON_SECONDS:-75}
 BALLOON_NEG_SECONDS=${BALLOON_NEG_SECONDS:-35}
 BALLOON_SAN_SECONDS=${BALLOON_SAN_SECONDS:-40}
 SANITIZE=${SANITIZE:-ci}
+# Not for the scripts below: kernel.sh reads SANITIZE=1 as "sanitizer build".
+export -n SANITIZE
 # Every kernel to boot: lines (7.3), then sanitizer variants (7.3-san).
 san_builds() { for K in $KERNELS; do printf '%s-san ' "$K"; done; }
 case "$SANITIZE" in
@@ -181,6 +183,12 @@ for K in $BUILDS; do
 		fail "$K/kernel-build"
 		continue
 	fi
+	# The tree must be the one named: a plain line must not get its
+	# sanitizer variant, or the other way round.
+	case "${kdir##*/}" in
+	linux-"$K"-[0-9a-f]*[0-9a-f]) ;;
+	*) fail "$K/kernel-build" "kernel.sh gave $kdir"; continue ;;
+	esac
 	mlog=$OUT/module-$K.log
 	if ! ko=$(bash "$here/module.sh" "$kdir" "$OUT/$K" CLIPPY=1 2>"$mlog"); then
 		tail -30 "$mlog"
