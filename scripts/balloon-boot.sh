@@ -30,7 +30,7 @@ bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$initrd" "$log" \
 	--timeout $((secs * 2 + 300)) &
 qpid=$!
 hrc=0
-python3 "$here/balloon.py" --qmp "$sock" --console "$log" --mem 2G --low 512M \
+python3 "$here/balloon.py" --qmp "$sock" --console "$log" --mem 2G --low "${BALLOON_LOW:-512M}" ${BALLOON_HOST_ARGS:-} \
 	--timeout $((secs * 2 + 240)) >"$hostlog" 2>&1 || hrc=$?
 wait $qpid
 rm -f "$sock"

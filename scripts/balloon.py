@@ -3,7 +3,8 @@
 """Drive a guest's virtio balloon through QMP while the guest runs a stress.
 
     balloon.py --qmp SOCK --console LOG [--mem 2G] [--low 512M]
-               [--down 3] [--up 2] [--hold 4] [--settle 30] [--timeout 1800]
+               [--down 3] [--up 2] [--hold 4] [--settle 30] [--best-effort]
+               [--timeout 1800]
 
 Waits for the guest to print ``rlz4-balloon-go`` on its console, then, until
 it prints ``rlz4-balloon-stress-done``, repeats a cycle: shrink the guest in
@@ -14,7 +15,8 @@ the guest has reached it (``--settle`` seconds at most).  Then it restores
 
 Each step is one QMP ``balloon`` command followed by ``query-balloon`` polls;
 the script prints one line per step and a summary, and exits 0 only if the
-guest came down to ``--low`` at least once and got all its memory back.
+guest came down to ``--low`` at least once (unless ``--best-effort``) and got
+all its memory back.
 Only the Python standard library is used.
 """
 
@@ -116,6 +118,8 @@ def main():
     ap.add_argument("--up", type=int, default=2)
     ap.add_argument("--hold", type=float, default=4)
     ap.add_argument("--settle", type=float, default=30)
+    ap.add_argument("--best-effort", action="store_true",
+                    help="do not fail when the guest never reaches --low")
     ap.add_argument("--timeout", type=float, default=1800)
     a = ap.parse_args()
     mem, low = size(a.mem), size(a.low)
@@ -188,7 +192,8 @@ def main():
         return 1
     if lowest > low:
         print(f"balloon: the guest never came down to {low // MIB} MiB")
-        return 1
+        if not a.best_effort:
+            return 1
     return 0
 
 

@@ -238,8 +238,14 @@ for K in $BUILDS; do
 		boot "$K" "$kdir" device device 2G 2 1200 \
 			"RLZ4_CORPUS_MAX=4194304 RLZ4_KBENCH_CAP=1M RLZ4_KBENCH_MS=10 RLZ4_SIGKILL_MAX_CS=500"
 		boot "$K" "$kdir" hostile hostile 2G 2 600 "rlz4.fuzz=1000 rlz4.repeat=10"
-		# A short balloon run: the same checks under the sanitizers.
-		boot_balloon "$K" "$kdir" balloon "$BALLOON_SAN_SECONDS"
+		# A short balloon run: the same checks under the sanitizers, with
+		# 4 s steps down to 1 GiB at most, reached or not: KASAN's shadow
+		# (1/8 of 2 GiB) and kmemleak's metadata leave too little of 512 MiB
+		# for the stress (the OOM killer ended it on 6.12-san), and the
+		# balloon driver under KASAN gives memory back slowly.  The guest
+		# still requires 512 MiB to have been taken.
+		BALLOON_LOW=1G BALLOON_HOST_ARGS="--settle 4 --best-effort" \
+			boot_balloon "$K" "$kdir" balloon "$BALLOON_SAN_SECONDS"
 		control "$K" "$kdir"
 	fi
 done
