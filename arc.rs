@@ -89,6 +89,17 @@ impl fmt::Display for ArcError {
     }
 }
 
+/// `c_min` when a configured `max` is at or below the automatic `c_min`:
+/// half of `max`, but not below the 32 MiB floor (OpenZFS
+/// `arc_tuning_update()`).
+const fn min_below_max(max: u64) -> u64 {
+    if max / 2 > ARC_MIN_FLOOR {
+        max / 2
+    } else {
+        ARC_MIN_FLOOR
+    }
+}
+
 /// Default `c_min`: 1/32 of memory, at least 32 MiB (`arc_set_limits()`).
 pub const fn default_min(allmem: u64) -> u64 {
     let m = allmem / 32;
@@ -140,11 +151,7 @@ pub fn limits(allmem: u64, min: u64, max: u64) -> Result<ArcLimits, ArcError> {
         }
         c_max = max;
         if c_min >= c_max {
-            c_min = if max / 2 > ARC_MIN_FLOOR {
-                max / 2
-            } else {
-                ARC_MIN_FLOOR
-            };
+            c_min = min_below_max(max);
         }
     }
 
@@ -213,11 +220,7 @@ pub fn clamp(allmem: u64, min: u64, max: u64) -> Clamped {
     if max_fits {
         c_max = max;
         if c_min >= c_max {
-            c_min = if max / 2 > ARC_MIN_FLOOR {
-                max / 2
-            } else {
-                ARC_MIN_FLOOR
-            };
+            c_min = min_below_max(max);
         }
     }
 
