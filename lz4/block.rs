@@ -811,7 +811,7 @@ fn fast_loop<Y: Yield>(
         let lim = if oq < ohot { oq } else { ohot };
         // `op - ip` at the start of the sequence (see `stale`).
         let d0;
-        let (offset, nibble) = 'seq: {
+        let (offset, nibble) = {
             if op < lim {
                 let (used, next) = hot_run(inp, dst, op, lim, low);
                 inp = inp.get(used..).ok_or(Error::TruncatedLength)?;
@@ -830,45 +830,32 @@ fn fast_loop<Y: Yield>(
             ip = ip.wrapping_add(1);
             let len = token >> 4;
             let nibble = token & ML_MASK;
-            if len != RUN_MASK {
+            let len = if len != RUN_MASK {
                 // liblz4: ip <= iend - 17.
                 if iend - ip < 17 {
                     break 'fast Entry::Literals { token, len };
                 }
                 copy_literals_wild(src, ip, dst, op, 16).ok_or(Error::LiteralsPastInput)?;
-                let offset = read_le16(src, ip + len).ok_or(Error::TruncatedLength)?;
-                ip += len + 2;
-                op += len;
-                if nibble != ML_MASK {
-                    let mlen = nibble + MINMATCH;
-                    if op.wrapping_add(mlen + FASTLOOP_SAFE_DISTANCE) >= oend {
-                        break 'fast Entry::Match { offset, len: mlen };
-                    }
-                    if offset >= 8 && offset <= op.wrapping_sub(low) {
-                        copy_match18(dst, op.wrapping_sub(offset), op, offset)
-                            .ok_or(Error::OutputTooSmall)?;
-                        op += mlen;
-                        inp = src.get(ip..).ok_or(Error::TruncatedLength)?;
-                        continue 'fast;
-                    }
-                }
-                break 'seq (offset, nibble);
-            }
-            let len = len + read_length(src, &mut ip, RUN_MASK, true, meter, op)?;
-            // len <= MAX_LENGTH + 270: len + 32 cannot wrap, and
-            // op <= oend, ip <= iend.
-            if len.wrapping_add(32) > oend.wrapping_sub(op)
-                || len.wrapping_add(32) > iend.wrapping_sub(ip)
-            {
-                break 'fast Entry::Literals { token, len };
-            }
-            if meter.unlimited()
-                || len.saturating_mul(2).saturating_add(SEQ_COST) <= meter.room(ip, op)
-            {
-                copy_literals_wild(src, ip, dst, op, len).ok_or(Error::LiteralsPastInput)?;
+                len
             } else {
-                copy_literals_chunked(src, ip, dst, op, len, meter)?;
-            }
+                let len = len + read_length(src, &mut ip, RUN_MASK, true, meter, op)?;
+                // len <= MAX_LENGTH + 270: len + 32 cannot wrap, and
+                // op <= oend, ip <= iend.
+                if len.wrapping_add(32) > oend.wrapping_sub(op)
+                    || len.wrapping_add(32) > iend.wrapping_sub(ip)
+                {
+                    break 'fast Entry::Literals { token, len };
+                }
+                if meter.unlimited()
+                    || len.saturating_mul(2).saturating_add(SEQ_COST) <= meter.room(ip, op)
+                {
+                    copy_literals_wild(src, ip, dst, op, len).ok_or(Error::LiteralsPastInput)?;
+                } else {
+                    copy_literals_chunked(src, ip, dst, op, len, meter)?;
+                }
+                len
+            };
+            // Both cases checked `len` against the input and output ends.
             ip = ip.wrapping_add(len);
             op = op.wrapping_add(len);
             let offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
@@ -883,7 +870,7 @@ fn fast_loop<Y: Yield>(
                         .ok_or(Error::OutputTooSmall)?;
                     op = op.wrapping_add(mlen);
                     inp = src.get(ip..).ok_or(Error::TruncatedLength)?;
-                    // The literals were not a short sequence.
+                    // Long literals may have used up the budget quota.
                     if stale(meter, ip, op, d0) {
                         meter.check_seq(ip, op)?;
                         oq = meter.op_quota(ip, op);
