@@ -551,13 +551,16 @@ fn copy_chunks16(d: &mut [u8], s: &[u8]) {
     }
 }
 
-/// Decodes common sequences while `op < lim`, stopping before the first
-/// sequence it does not take; returns the input consumed and the new `op`.
+/// Decodes common sequences at `d[o..]`, stopping before the first
+/// sequence it does not take; returns the input consumed and the new `o`.
 ///
-/// The caller guarantees `lim + 95 <= dst.len()` and `lim <=` the budget
-/// quota of [`Meter::op_quota`]. A sequence starting below `lim` with at
-/// least 18 bytes of input from its token is taken when its match source
-/// lies at or after `low` and it is one of:
+/// `d` is a window of the output: it starts where the history starts (no
+/// match may reach below its index 0) and ends 31 bytes past the limit
+/// `l = d.len() - 31`. The caller guarantees that `l` is within the budget
+/// quota of [`Meter::op_quota`] and that the window ends at least 64 bytes
+/// before the output end. A sequence starting below `l` with at least 18
+/// bytes of input from its token is taken when its match source lies in the
+/// window and it is one of:
 ///
 /// - fewer than 15 literals and a match of at most 18 bytes: 16 literal
 ///   bytes and 18 match bytes are copied (when the match overlaps its own
@@ -565,42 +568,38 @@ fn copy_chunks16(d: &mut [u8], s: &[u8]) {
 /// - fewer than 15 literals and a match of 19 to 273 bytes ([`hot_long`]);
 /// - 15 to 269 literals followed by either kind of match ([`hot_lit`]).
 ///
-/// The long cases must end at or below `lim`. Ending below `lim`
-/// keeps liblz4 in its fast loop (`op + length < oend - 64`) and keeps the
-/// budget: every sequence taken consumes no more than it produces, so it
-/// ends within the quota.
+/// The long cases must end at or below `l`. Ending there keeps liblz4 in
+/// its fast loop (`op + length < oend - 64`) and keeps the budget: every
+/// sequence taken consumes no more than it produces, so it ends within the
+/// quota.
 ///
 /// liblz4's fast loop decodes each such sequence the same way, with no
 /// error. Everything else, including every error, is left to the general
 /// path, which sees the same sequence again (bytes this function wrote past
-/// `op` for it are rewritten).
+/// `o` for it are rewritten).
 ///
-/// Out of line, with its three rare cases inlined: in the kernel build this
-/// executes the fewest instructions (`make kbench ICOUNT=1`). Inlined into
-/// the fast loop it gets register spills on the short path; with the rare
-/// cases out of line, each of them pays a call and a return.
+/// The shape is the one that executes the fewest instructions in the kernel
+/// build (`make kbench ICOUNT=1`): out of line, with its three rare cases
+/// inlined (inlined into the fast loop it gets register spills; with the
+/// rare cases out of line each of them pays a call), three arguments, all
+/// in registers, and the loop bounded by `o <= d.len() - 32`, from which the
+/// compiler proves the bounds of the 32 output bytes of a short sequence.
+/// Its short path then has the same six conditional branches as the C
+/// decoder's shortcut.
 #[inline(never)]
-fn hot_run(inp: &[u8], dst: &mut [u8], op: usize, lim: usize, low: usize) -> (usize, usize) {
-    // Work relative to `low`, where the history starts: no match may reach
-    // below index 0 of `d`.
-    let (Some(d), Some(mut o), Some(l)) = (
-        dst.get_mut(low..),
-        op.checked_sub(low),
-        lim.checked_sub(low),
-    ) else {
-        return (0, op);
-    };
-    // Ending the window 31 bytes past `l` makes its bounds check on the
-    // 32 bytes at `o` the loop condition `o < l`.
-    let Some(d) = l.checked_add(31).and_then(|e| d.get_mut(..e)) else {
-        return (0, op);
+fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize) -> (usize, usize) {
+    let Some(lim) = d.len().checked_sub(32) else {
+        return (0, o);
     };
     let mut rest = inp;
     while let Some(c) = rest.first_chunk::<18>() {
+        if o > lim {
+            break;
+        }
         let token = usize::from(c[0]);
         let len = token >> 4;
         if len == RUN_MASK {
-            let Some((used, end)) = hot_lit(rest, d, o, l) else {
+            let Some((used, end)) = hot_lit(rest, d, o) else {
                 break;
             };
             let (_, r) = rest.split_at(used);
@@ -652,14 +651,14 @@ fn hot_run(inp: &[u8], dst: &mut [u8], op: usize, lim: usize, low: usize) -> (us
             o = o.wrapping_add(len + nibble + MINMATCH);
             continue;
         }
-        let Some(end) = hot_long(c, rest.len(), d, o, l, offset) else {
+        let Some(end) = hot_long(c, rest.len(), d, o, offset) else {
             break;
         };
         let (_, r) = rest.split_at(len + 4);
         rest = r;
         o = end;
     }
-    (inp.len() - rest.len(), o.wrapping_add(low))
+    (inp.len() - rest.len(), o)
 }
 
 /// The short-match case of [`hot_run`] whose 18-byte source overlaps the
@@ -686,15 +685,17 @@ fn hot_near(c: &[u8; 18], d: &mut [u8], o: usize, offset: usize) -> Option<usize
 
 /// The long-literal case of [`hot_run`]: a sequence at `rest` with 15 to
 /// 269 literals (one length byte below 255) and any match [`hot_run`]
-/// would take, ending at or below `l`; returns the input it used and the
-/// output position after it, or `None` to leave it to the general path.
+/// would take, ending at or below `l = d.len() - 31`; returns the input it
+/// used and the output position after it, or `None` to leave it to the
+/// general path.
 ///
 /// liblz4's fast loop takes such literals when they end 32 bytes before the
-/// input and the output end (`lim + 95 <= dst.len()` covers the output).
+/// input and the output end (the window's 64-byte margin covers the
+/// output).
 /// The sequence consumes no more than it produces (token, length byte and
 /// offset: 4 bytes, match: at least 4), so it keeps the budget quota.
 #[inline(always)]
-fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, l: usize) -> Option<(usize, usize)> {
+fn hot_lit(rest: &[u8], d: &mut [u8], o: usize) -> Option<(usize, usize)> {
     let (&token, r) = rest.split_first()?;
     let (&b, r) = r.split_first()?;
     if b == 255 {
@@ -722,7 +723,7 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, l: usize) -> Option<(usize, usiz
     // o < l, len <= 269, mlen <= 273: no wrap.
     let op = o.wrapping_add(len);
     let end = op.wrapping_add(mlen);
-    if end > l {
+    if end.wrapping_add(31) > d.len() {
         return None;
     }
     let m = op.checked_sub(offset)?;
@@ -745,14 +746,7 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, l: usize) -> Option<(usize, usiz
 /// literals at `o`; returns the output position after it, or `None` to
 /// leave it to the general path.
 #[inline(always)]
-fn hot_long(
-    c: &[u8; 18],
-    avail: usize,
-    d: &mut [u8],
-    o: usize,
-    l: usize,
-    offset: usize,
-) -> Option<usize> {
+fn hot_long(c: &[u8; 18], avail: usize, d: &mut [u8], o: usize, offset: usize) -> Option<usize> {
     let len = usize::from(c[0]) >> 4;
     // liblz4 wants 4 more input bytes after the length byte
     // (`read_variable_length` limit `iend - LASTLITERALS + 1`).
@@ -763,7 +757,7 @@ fn hot_long(
     let mlen = ML_MASK + MINMATCH + b;
     // o < l, len <= 14, mlen <= 273: no wrap.
     let end = o.wrapping_add(len + mlen);
-    if end > l {
+    if end.wrapping_add(31) > d.len() {
         return None;
     }
     let (_, l17) = c.split_at(1);
@@ -812,10 +806,14 @@ fn fast_loop<Y: Yield>(
         // `op - ip` at the start of the sequence (see `stale`).
         let d0;
         let (offset, nibble) = {
+            // The window of `hot_run`: from `low` to 31 bytes past `lim`
+            // (`lim + 95 <= oend`: no wrap).
             if op < lim {
-                let (used, next) = hot_run(inp, dst, op, lim, low);
-                inp = inp.get(used..).ok_or(Error::TruncatedLength)?;
-                op = next;
+                if let Some(w) = dst.get_mut(low..lim.wrapping_add(31)) {
+                    let (used, next) = hot_run(inp, w, op.wrapping_sub(low));
+                    inp = inp.get(used..).ok_or(Error::TruncatedLength)?;
+                    op = next.wrapping_add(low);
+                }
             }
             if op >= oq {
                 ip = iend.wrapping_sub(inp.len());
