@@ -220,7 +220,7 @@ for K in $BUILDS; do
 		else
 			fail "$K/hot-loops-in-one-page" "see below"
 		fi
-		printf '# %s\n' "$msg"
+		printf '%s\n' "$msg" | sed 's/^/# /'
 		if bash "$here/hot-pages.sh" "$ko" 2048 >/dev/null; then
 			fail "$K/hot-loops-in-one-page-control" "the check passed with 2 KiB pages"
 		else
