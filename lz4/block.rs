@@ -32,10 +32,10 @@ const FASTLOOP_SAFE_DISTANCE: usize = 64;
 // up to 8 KiB of module text. Host builds keep the default sections.
 #[cfg(target_os = "none")]
 core::arch::global_asm!(
-    ".pushsection .text.rust_lz4_hot_run,\"ax\",@progbits",
+    ".pushsection .text.rust_lz4_hot_run,\"ax\",%progbits",
     ".balign 4096",
     ".popsection",
-    ".pushsection .text.rust_lz4_hot_copy,\"ax\",@progbits",
+    ".pushsection .text.rust_lz4_hot_copy,\"ax\",%progbits",
     ".balign 4096",
     ".popsection",
 );
@@ -612,7 +612,8 @@ fn copy_chunks16(d: &mut [u8], s: &[u8]) {
 /// in registers, and the loop bounded by `o <= d.len() - 32`, from which the
 /// compiler proves the bounds of the 32 output bytes of a short sequence.
 /// Its short path then has the same six conditional branches as the C
-/// decoder's shortcut.
+/// decoder's shortcut. In the kernel build it starts a page of its own (see
+/// the sections at the top of this file).
 #[inline(never)]
 #[cfg_attr(target_os = "none", link_section = ".text.rust_lz4_hot_run")]
 fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize) -> (usize, usize) {
