@@ -39,6 +39,14 @@ core::arch::global_asm!(
     ".balign 4096",
     ".popsection",
 );
+
+/// Bytes of the [`hot_run`] window past its limit `l`: a short sequence
+/// starting below `l` writes at most 32 bytes (16 literal bytes, then an
+/// 18-byte match at most 14 bytes later).
+const HOT_TAIL: usize = 31;
+/// Output room [`hot_run`] leaves before the end: its window's tail, then
+/// liblz4's fast-loop margin.
+const HOT_ROOM: usize = HOT_TAIL + FASTLOOP_SAFE_DISTANCE;
 /// Upper bound of the progress of one short sequence (token, up to 14
 /// literals read and written, offset, match of up to 18 bytes).
 const SEQ_COST: usize = 64;
@@ -617,7 +625,8 @@ fn copy_chunks16(d: &mut [u8], s: &[u8]) {
 #[inline(never)]
 #[cfg_attr(target_os = "none", link_section = ".text.rust_lz4_hot_run")]
 fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize) -> (usize, usize) {
-    let Some(lim) = d.len().checked_sub(32) else {
+    // `o <= lim` is `o < l`.
+    let Some(lim) = d.len().checked_sub(HOT_TAIL + 1) else {
         return (0, o);
     };
     let mut rest = inp;
@@ -752,7 +761,7 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize) -> Option<(usize, usize)> {
     // o < l, len <= 269, mlen <= 273: no wrap.
     let op = o.wrapping_add(len);
     let end = op.wrapping_add(mlen);
-    if end.wrapping_add(31) > d.len() {
+    if end.wrapping_add(HOT_TAIL) > d.len() {
         return None;
     }
     let m = op.checked_sub(offset)?;
@@ -786,7 +795,7 @@ fn hot_long(c: &[u8; 18], avail: usize, d: &mut [u8], o: usize, offset: usize) -
     let mlen = ML_MASK + MINMATCH + b;
     // o < l, len <= 14, mlen <= 273: no wrap.
     let end = o.wrapping_add(len + mlen);
-    if end.wrapping_add(31) > d.len() {
+    if end.wrapping_add(HOT_TAIL) > d.len() {
         return None;
     }
     let (_, l17) = c.split_at(1);
@@ -836,9 +845,9 @@ fn fast_loop<Y: Yield>(
         let d0;
         let (offset, nibble) = {
             // The window of `hot_run`: from `low` to 31 bytes past `lim`
-            // (`lim + 95 <= oend`: no wrap).
+            // (`lim + HOT_ROOM <= oend`: no wrap).
             if op < lim {
-                if let Some(w) = dst.get_mut(low..lim.wrapping_add(31)) {
+                if let Some(w) = dst.get_mut(low..lim.wrapping_add(HOT_TAIL)) {
                     let (used, next) = hot_run(inp, w, op.wrapping_sub(low));
                     inp = inp.get(used..).ok_or(Error::TruncatedLength)?;
                     op = next.wrapping_add(low);
@@ -981,12 +990,12 @@ pub(crate) fn decode<Y: Yield>(
 
     if oend - op >= FASTLOOP_SAFE_DISTANCE {
         // Short sequences take the hot path while `op < ohot` (and within
-        // the budget): `ohot` keeps 95 bytes of room, enough for 14
-        // literals, an 18-byte match and liblz4's 64-byte fast-loop margin,
-        // so that path needs no output checks. Two copies of the loop so
-        // that the compiler knows `ohot + 95 == oend` in the first.
-        entry = if oend >= 95 {
-            fast_loop(src, dst, &mut ip, &mut op, low, &mut meter, oend - 95)?
+        // the budget): `ohot` keeps `HOT_ROOM` (95) bytes of room, enough
+        // for 14 literals, an 18-byte match and liblz4's 64-byte fast-loop
+        // margin, so that path needs no output checks. Two copies of the loop so
+        // that the compiler knows `ohot + HOT_ROOM == oend` in the first.
+        entry = if oend >= HOT_ROOM {
+            fast_loop(src, dst, &mut ip, &mut op, low, &mut meter, oend - HOT_ROOM)?
         } else {
             fast_loop(src, dst, &mut ip, &mut op, low, &mut meter, 0)?
         };
