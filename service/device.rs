@@ -118,8 +118,8 @@ fn read_args<T: Abi>(arg: u64) -> Result<T> {
 /// Writes an argument struct back, as much of it as the caller has.
 fn write_args<T: Abi>(arg: u64, args: &T) -> Result {
     let n = size_of::<T>().min(args.argsz() as usize);
-    // SAFETY: `args` is valid for `size_of::<T>()` >= `n` bytes.
     let left =
+        // SAFETY: `args` is valid for `size_of::<T>()` >= `n` bytes.
         unsafe { glue::rust_lz4_copy_to_user(arg, core::ptr::from_ref(args).cast(), n as c_ulong) };
     if left != 0 {
         return Err(EFAULT);
@@ -131,8 +131,8 @@ fn write_args<T: Abi>(arg: u64, args: &T) -> Result {
 fn copy_in(addr: u64, len: usize) -> Result<KvBuf> {
     let mut buf = KvBuf::zeroed(len)?;
     let b = buf.as_mut_slice();
-    // SAFETY: `b` is valid for `b.len()` bytes.
     let left =
+        // SAFETY: `b` is valid for `b.len()` bytes.
         unsafe { glue::rust_lz4_copy_from_user(b.as_mut_ptr().cast(), addr, b.len() as c_ulong) };
     if left != 0 {
         return Err(EFAULT);
@@ -142,8 +142,8 @@ fn copy_in(addr: u64, len: usize) -> Result<KvBuf> {
 
 /// Copies `data` to user `addr`.
 fn copy_out(addr: u64, data: &[u8]) -> Result {
-    // SAFETY: `data` is valid for `data.len()` bytes.
     let left =
+        // SAFETY: `data` is valid for `data.len()` bytes.
         unsafe { glue::rust_lz4_copy_to_user(addr, data.as_ptr().cast(), data.len() as c_ulong) };
     if left != 0 {
         return Err(EFAULT);
