@@ -40,12 +40,12 @@ core::arch::global_asm!(
     ".popsection",
 );
 
-/// Bytes of the [`hot_run`] window past its limit `l`: a short sequence
-/// starting below `l` writes at most 32 bytes (16 literal bytes, then an
-/// 18-byte match at most 14 bytes later).
+/// Bytes of the [`hot_run`] window past the last position where a short
+/// sequence may start: such a sequence writes at most 32 bytes (16 literal
+/// bytes, then an 18-byte match at most 14 bytes later).
 const HOT_TAIL: usize = 31;
-/// Output room [`hot_run`] leaves before the end: its window's tail, then
-/// liblz4's fast-loop margin.
+/// Output room left after the long sequences of [`hot_run`]: the window's
+/// tail, then liblz4's fast-loop margin.
 const HOT_ROOM: usize = HOT_TAIL + FASTLOOP_SAFE_DISTANCE;
 /// Upper bound of the progress of one short sequence (token, up to 14
 /// literals read and written, offset, match of up to 18 bytes).
@@ -590,11 +590,10 @@ fn copy_chunks16(d: &mut [u8], s: &[u8]) {
 /// sequence it does not take; returns the input consumed and the new `o`.
 ///
 /// `d` is a window of the output: it starts where the history starts (no
-/// match may reach below its index 0) and ends 31 bytes past the limit
-/// `l = d.len() - 31`. The caller guarantees that `l` is within the budget
-/// quota of [`Meter::op_quota`] and that the window ends at least 64 bytes
-/// before the output end. A sequence starting below `l` with at least 18
-/// bytes of input from its token is taken when its match source lies in the
+/// match may reach below its index 0) and ends either at the output end or
+/// 31 bytes past the budget quota of [`Meter::op_quota`]. A sequence that
+/// starts at least 32 bytes before the window end, with at least 18 bytes
+/// of input from its token, is taken when its match source lies in the
 /// window and it is one of:
 ///
 /// - fewer than 15 literals and a match of at most 18 bytes: 16 literal
@@ -603,20 +602,23 @@ fn copy_chunks16(d: &mut [u8], s: &[u8]) {
 /// - fewer than 15 literals and a match of 19 to 273 bytes ([`hot_long`]);
 /// - 15 to 269 literals followed by either kind of match ([`hot_lit`]).
 ///
-/// The long cases must end at or below `l`. Ending there keeps liblz4 in
-/// its fast loop (`op + length < oend - 64`) and keeps the budget: every
-/// sequence taken consumes no more than it produces, so it ends within the
-/// quota.
+/// The short case is liblz4's shortcut, which both of its loops take under
+/// the same conditions (`op <= oend - 32`, 17 input bytes after the token,
+/// offset at least 8, source in the window), so it runs up to the output
+/// end. The long cases must end at or below `llim`, which the caller keeps
+/// 95 bytes before the output end and within the quota: that keeps liblz4
+/// in its fast loop (`op + length < oend - 64`) and keeps the budget, as
+/// every sequence taken consumes no more than it produces.
 ///
-/// liblz4's fast loop decodes each such sequence the same way, with no
-/// error. Everything else, including every error, is left to the general
-/// path, which sees the same sequence again (bytes this function wrote past
-/// `o` for it are rewritten).
+/// liblz4 decodes each such sequence the same way, with no error.
+/// Everything else, including every error, is left to the general path,
+/// which sees the same sequence again (bytes this function wrote past `o`
+/// for it are rewritten).
 ///
 /// The shape is the one that executes the fewest instructions in the kernel
 /// build (`make kbench ICOUNT=1`): out of line, with its three rare cases
 /// inlined (inlined into the fast loop it gets register spills; with the
-/// rare cases out of line each of them pays a call), three arguments, all
+/// rare cases out of line each of them pays a call), four arguments, all
 /// in registers, and the loop bounded by `o <= d.len() - 32`, from which the
 /// compiler proves the bounds of the 32 output bytes of a short sequence.
 /// Its short path then has the same six conditional branches as the C
@@ -624,7 +626,7 @@ fn copy_chunks16(d: &mut [u8], s: &[u8]) {
 /// the sections at the top of this file).
 #[inline(never)]
 #[cfg_attr(target_os = "none", link_section = ".text.rust_lz4_hot_run")]
-fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize) -> (usize, usize) {
+fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> (usize, usize) {
     // `o <= lim` is `o < l`.
     let Some(lim) = d.len().checked_sub(HOT_TAIL + 1) else {
         return (0, o);
@@ -637,7 +639,7 @@ fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize) -> (usize, usize) {
         let token = usize::from(c[0]);
         let len = token >> 4;
         if len == RUN_MASK {
-            let Some((used, end)) = hot_lit(rest, d, o) else {
+            let Some((used, end)) = hot_lit(rest, d, o, llim) else {
                 break;
             };
             let (_, r) = rest.split_at(used);
@@ -689,7 +691,7 @@ fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize) -> (usize, usize) {
             o = o.wrapping_add(len + nibble + MINMATCH);
             continue;
         }
-        let Some(end) = hot_long(c, rest.len(), d, o, offset) else {
+        let Some(end) = hot_long(c, rest.len(), d, o, offset, llim) else {
             break;
         };
         let (_, r) = rest.split_at(len + 4);
@@ -713,12 +715,18 @@ fn hot_near(c: &[u8; 18], d: &mut [u8], o: usize, offset: usize) -> Option<usize
     d.get_mut(o..)?.get_mut(..16)?.copy_from_slice(l16);
     let op = o.checked_add(len)?;
     let mlen = (token & ML_MASK) + MINMATCH;
+    let end = op.checked_add(mlen)?;
     if offset >= 8 {
         copy_match18(d, op.checked_sub(offset)?, op, offset)?;
     } else {
+        // liblz4 takes this match out of its shortcut, where the last
+        // LASTLITERALS bytes of the output may not be reached.
+        if end.checked_add(LASTLITERALS)? > d.len() {
+            return None;
+        }
         copy_match(d, op, offset, mlen)?;
     }
-    op.checked_add(mlen)
+    Some(end)
 }
 
 /// The long-literal case of [`hot_run`]: a sequence at `rest` with 15 to
@@ -733,7 +741,7 @@ fn hot_near(c: &[u8; 18], d: &mut [u8], o: usize, offset: usize) -> Option<usize
 /// The sequence consumes no more than it produces (token, length byte and
 /// offset: 4 bytes, match: at least 4), so it keeps the budget quota.
 #[inline(always)]
-fn hot_lit(rest: &[u8], d: &mut [u8], o: usize) -> Option<(usize, usize)> {
+fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, llim: usize) -> Option<(usize, usize)> {
     let (&token, r) = rest.split_first()?;
     let (&b, r) = r.split_first()?;
     if b == 255 {
@@ -761,7 +769,7 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize) -> Option<(usize, usize)> {
     // o < l, len <= 269, mlen <= 273: no wrap.
     let op = o.wrapping_add(len);
     let end = op.wrapping_add(mlen);
-    if end.wrapping_add(HOT_TAIL) > d.len() {
+    if end > llim {
         return None;
     }
     let m = op.checked_sub(offset)?;
@@ -784,7 +792,14 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize) -> Option<(usize, usize)> {
 /// literals at `o`; returns the output position after it, or `None` to
 /// leave it to the general path.
 #[inline(always)]
-fn hot_long(c: &[u8; 18], avail: usize, d: &mut [u8], o: usize, offset: usize) -> Option<usize> {
+fn hot_long(
+    c: &[u8; 18],
+    avail: usize,
+    d: &mut [u8],
+    o: usize,
+    offset: usize,
+    llim: usize,
+) -> Option<usize> {
     let len = usize::from(c[0]) >> 4;
     // liblz4 wants 4 more input bytes after the length byte
     // (`read_variable_length` limit `iend - LASTLITERALS + 1`).
@@ -795,7 +810,7 @@ fn hot_long(c: &[u8; 18], avail: usize, d: &mut [u8], o: usize, offset: usize) -
     let mlen = ML_MASK + MINMATCH + b;
     // o < l, len <= 14, mlen <= 273: no wrap.
     let end = o.wrapping_add(len + mlen);
-    if end.wrapping_add(HOT_TAIL) > d.len() {
+    if end > llim {
         return None;
     }
     let (_, l17) = c.split_at(1);
@@ -816,8 +831,9 @@ fn hot_long(c: &[u8; 18], avail: usize, d: &mut [u8], o: usize, offset: usize) -
 }
 
 /// liblz4's fast loop, from `(*ip, *op)` with `*op + 64 <= dst.len()`;
-/// returns where the safe loop starts. The hot path for short sequences
-/// runs while `*op < ohot` (see [`decode`]).
+/// returns where the safe loop starts. [`hot_run`] takes long sequences
+/// that end at or below `ohot` and short ones up to 32 bytes before the
+/// output end (see [`decode`]).
 #[inline(always)]
 fn fast_loop<Y: Yield>(
     src: &[u8],
@@ -840,17 +856,30 @@ fn fast_loop<Y: Yield>(
     let mut inp = src.get(ip..).ok_or(Error::TruncatedLength)?;
     let entry = 'fast: loop {
         // Invariants: ip < iend, op + 64 <= oend.
-        let lim = if oq < ohot { oq } else { ohot };
         // `op - ip` at the start of the sequence (see `stale`).
         let d0;
         let (offset, nibble) = {
-            // The window of `hot_run`: from `low` to 31 bytes past `lim`
-            // (`lim + HOT_ROOM <= oend`: no wrap).
-            if op < lim {
-                if let Some(w) = dst.get_mut(low..lim.wrapping_add(HOT_TAIL)) {
-                    let (used, next) = hot_run(inp, w, op.wrapping_sub(low));
+            if op < oq {
+                // The window of `hot_run`: from `low` to 31 bytes past the
+                // quota, or to the output end (`oend >= 64`: no wrap).
+                // Short sequences start at least 32 bytes before its end,
+                // long ones end at or below `min(oq, ohot)`.
+                let wend = if oq < oend.wrapping_sub(HOT_TAIL) {
+                    oq.wrapping_add(HOT_TAIL)
+                } else {
+                    oend
+                };
+                let llim = if oq < ohot { oq } else { ohot };
+                if let Some(w) = dst.get_mut(low..wend) {
+                    let (used, next) =
+                        hot_run(inp, w, op.wrapping_sub(low), llim.saturating_sub(low));
                     inp = inp.get(used..).ok_or(Error::TruncatedLength)?;
                     op = next.wrapping_add(low);
+                }
+                if oend.wrapping_sub(op) < FASTLOOP_SAFE_DISTANCE {
+                    // Past liblz4's fast loop: the safe loop goes on.
+                    ip = iend.wrapping_sub(inp.len());
+                    break 'fast Entry::Token;
                 }
             }
             if op >= oq {
@@ -989,16 +1018,19 @@ pub(crate) fn decode<Y: Yield>(
     let mut entry = Entry::Token;
 
     if oend - op >= FASTLOOP_SAFE_DISTANCE {
-        // Short sequences take the hot path while `op < ohot` (and within
-        // the budget): `ohot` keeps `HOT_ROOM` (95) bytes of room, enough
-        // for 14 literals, an 18-byte match and liblz4's 64-byte fast-loop
-        // margin, so that path needs no output checks. Two copies of the loop so
-        // that the compiler knows `ohot + HOT_ROOM == oend` in the first.
-        entry = if oend >= HOT_ROOM {
-            fast_loop(src, dst, &mut ip, &mut op, low, &mut meter, oend - HOT_ROOM)?
-        } else {
-            fast_loop(src, dst, &mut ip, &mut op, low, &mut meter, 0)?
-        };
+        // Long sequences take the hot path when they end at or below
+        // `ohot`, which keeps `HOT_ROOM` (95) bytes of room: the 31 bytes a
+        // short sequence may write past its end, and liblz4's 64-byte
+        // fast-loop margin.
+        entry = fast_loop(
+            src,
+            dst,
+            &mut ip,
+            &mut op,
+            low,
+            &mut meter,
+            oend.saturating_sub(HOT_ROOM),
+        )?;
     }
 
     // Safe loop: liblz4's second loop, entered at the label in `entry`.
