@@ -1113,7 +1113,16 @@ pub(crate) fn decode<Y: Yield>(
                 }
                 match op.checked_add(len) {
                     Some(cpy) if cpy.saturating_add(LASTLITERALS) <= oend => {
-                        copy_match_budget(dst, ip, op, offset, len, &mut meter)?;
+                        // The last short matches of a block: 18 bytes in
+                        // place, no call (`op + 18 <= oend`; within the
+                        // budget like any copy of `len` bytes).
+                        if len <= 18 && offset >= 8 && oend - op >= 18 && len <= meter.room(ip, op)
+                        {
+                            copy_match18(dst, op.wrapping_sub(offset), op, offset)
+                                .ok_or(Error::OutputTooSmall)?;
+                        } else {
+                            copy_match_budget(dst, ip, op, offset, len, &mut meter)?;
+                        }
                         op = cpy;
                     }
                     _ => return Err(Error::OutputTooSmall),
