@@ -60,8 +60,10 @@ struct rust_lz4_decompress {
  * RUST_LZ4_IOC_BENCH: decode one raw block iterations times with the Rust
  * decoder and iterations times with the kernel's LZ4_decompress_safe(), on
  * the same kernel buffers, check that both outputs are identical (else EIO),
- * and report the time each took.  Yields between iterations and, for the Rust
- * decoder, inside them.  A fatal signal stops it with EINTR.
+ * and report the time each took.  One untimed round of both comes first, so
+ * that neither is charged for cold caches and TLB entries.  Yields between
+ * iterations and, for the Rust decoder, inside them.  A fatal signal stops it
+ * with EINTR.
  */
 struct rust_lz4_bench {
 	__u32 argsz;
