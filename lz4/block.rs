@@ -665,12 +665,17 @@ fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> (usize, usize
         let Some(out) = out.first_chunk_mut::<32>() else {
             break;
         };
-        let m = o.wrapping_sub(back);
         if nibble != ML_MASK {
             // The 18 source bytes must end before `o`: no overlap with
-            // this sequence's own output.
-            let Some(s) = hist.get(m..).and_then(|h| h.first_chunk::<18>()) else {
-                let Some(end) = hot_near(c, d, o, offset) else {
+            // this sequence's own output. Counted from the end of `hist`,
+            // the two checks are a subtraction and a compare.
+            let src = hist
+                .len()
+                .checked_sub(back)
+                .and_then(|m| hist.get(m..))
+                .and_then(|h| h.first_chunk::<18>());
+            let Some(s) = src else {
+                let Some(end) = hot_near(c, d, o, len, nibble, offset) else {
                     break;
                 };
                 let (_, r) = rest.split_at(len + 3);
@@ -691,7 +696,7 @@ fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> (usize, usize
             o = o.wrapping_add(len + nibble + MINMATCH);
             continue;
         }
-        let Some(end) = hot_long(c, rest.len(), d, o, offset, llim) else {
+        let Some(end) = hot_long(c, rest.len(), d, o, len, offset, llim) else {
             break;
         };
         let (_, r) = rest.split_at(len + 4);
@@ -703,18 +708,27 @@ fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> (usize, usize
 
 /// The short-match case of [`hot_run`] whose 18-byte source overlaps the
 /// output at `o` (`offset < len + 18`; the source still starts at or after
-/// the window start): 8-byte steps for `offset >= 8`, pattern stores below.
-/// Returns the output position after it, or `None` to leave it to the
-/// general path.
+/// the window start): the sequence at `c` with `len` literals and match
+/// nibble `nibble` (below 15), decoded with 8-byte steps for `offset >= 8`
+/// and pattern stores below. Returns the output position after it, or
+/// `None` to leave it to the general path.
+///
+/// The caller passes the token's fields, so that the token itself need not
+/// live on in a register (the short path is one instruction shorter).
 #[inline(always)]
-fn hot_near(c: &[u8; 18], d: &mut [u8], o: usize, offset: usize) -> Option<usize> {
-    let token = usize::from(c[0]);
-    let len = token >> 4;
+fn hot_near(
+    c: &[u8; 18],
+    d: &mut [u8],
+    o: usize,
+    len: usize,
+    nibble: usize,
+    offset: usize,
+) -> Option<usize> {
     let (_, l17) = c.split_at(1);
     let (l16, _) = l17.split_at(16);
     d.get_mut(o..)?.get_mut(..16)?.copy_from_slice(l16);
     let op = o.checked_add(len)?;
-    let mlen = (token & ML_MASK) + MINMATCH;
+    let mlen = nibble + MINMATCH;
     let end = op.checked_add(mlen)?;
     if offset >= 8 {
         copy_match18(d, op.checked_sub(offset)?, op, offset)?;
@@ -787,20 +801,20 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, llim: usize) -> Option<(usize, u
     Some((len + 4 + extra, end))
 }
 
-/// The long-match case of [`hot_run`]: the sequence at `c` (token, fewer
-/// than 15 literals, match nibble 15, one length byte below 255) with its
-/// literals at `o`; returns the output position after it, or `None` to
-/// leave it to the general path.
+/// The long-match case of [`hot_run`]: the sequence at `c` (token with
+/// `len` literals, fewer than 15, and match nibble 15; one length byte below
+/// 255) with its literals at `o`; returns the output position after it, or
+/// `None` to leave it to the general path.
 #[inline(always)]
 fn hot_long(
     c: &[u8; 18],
     avail: usize,
     d: &mut [u8],
     o: usize,
+    len: usize,
     offset: usize,
     llim: usize,
 ) -> Option<usize> {
-    let len = usize::from(c[0]) >> 4;
     // liblz4 wants 4 more input bytes after the length byte
     // (`read_variable_length` limit `iend - LASTLITERALS + 1`).
     let b = usize::from(*c.get(len + 3)?);
