@@ -586,6 +586,20 @@ fn copy_chunks16(d: &mut [u8], s: &[u8]) {
     }
 }
 
+/// [`copy_chunks16`] for copies known to hold at least `H` bytes (`H` a
+/// multiple of 16; `None` if they do not): the first `H` bytes without a
+/// loop test,
+/// which under TCG is a conditional branch, and so a translation block, less
+/// per 16 bytes.
+#[inline(always)]
+fn copy_chunks16_from<const H: usize>(d: &mut [u8], s: &[u8]) -> Option<()> {
+    let (dh, dr) = d.split_first_chunk_mut::<H>()?;
+    let (sh, sr) = s.split_first_chunk::<H>()?;
+    copy_chunks16(dh, sh);
+    copy_chunks16(dr, sr);
+    Some(())
+}
+
 /// Decodes common sequences at `d[o..]`, stopping before the first
 /// sequence it does not take; returns the input consumed and the new `o`.
 ///
@@ -788,11 +802,11 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, llim: usize) -> Option<(usize, u
     }
     let m = op.checked_sub(offset)?;
     // Literals in 16-byte chunks: `o + n <= l + 15`, inside the window.
-    copy_chunks16(d.get_mut(o..)?.get_mut(..n)?, lits);
+    copy_chunks16_from::<16>(d.get_mut(o..)?.get_mut(..n)?, lits)?;
     let k = (mlen + 15) & !15;
     if offset >= k {
         let (hist, out) = split_at_mut(d, op)?;
-        copy_chunks16(out.get_mut(..k)?, hist.get(m..)?.get(..k)?);
+        copy_chunks16_from::<16>(out.get_mut(..k)?, hist.get(m..)?.get(..k)?)?;
     } else if offset >= 8 && nibble != ML_MASK {
         copy_match18(d, m, op, offset)?;
     } else {
@@ -837,7 +851,8 @@ fn hot_long(
     if offset >= n {
         let (hist, out) = split_at_mut(d, op)?;
         let s = hist.get(hist.len().checked_sub(offset)?..)?.get(..n)?;
-        copy_chunks16(out.get_mut(..n)?, s);
+        // n >= 32 (mlen >= 19).
+        copy_chunks16_from::<32>(out.get_mut(..n)?, s)?;
     } else {
         copy_match(d, op, offset, mlen)?;
     }
