@@ -19,6 +19,8 @@
 #   make bench              host benchmark of the decoder (tools/rlz4)
 #   make kbench [ICOUNT=1]  in-kernel benchmark, Rust against the kernel's C
 #                           (ICOUNT=1: guest instruction counts, not TCG time)
+#   make kcount             instructions of both decoders, counted on the host
+#                           with callgrind (the kernel build of each; seconds)
 #   make kernel             build the test kernel; print its tree and bzImage
 #   make kernel-path        print them without building
 #   make setup              install what the project needs (idempotent)
@@ -29,7 +31,7 @@
 KERNEL ?= 7.3
 S := scripts
 
-.PHONY: all module modules_install install dkms-modules setup kernel kernel-path run test soak bench kbench clean
+.PHONY: all module modules_install install dkms-modules setup kernel kernel-path run test soak bench kbench kcount clean
 
 all: module
 
@@ -98,6 +100,9 @@ bench:
 
 kbench:
 	@KERNEL=$(KERNEL) bash $(S)/kbench.sh
+
+kcount:
+	@bash $(S)/kcount.sh $(KERNEL)
 
 clean:
 	rm -rf out rust_lz4.ko

@@ -78,7 +78,7 @@ bash "$here/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed"; exit 
 section "lint: rustfmt"
 ksrc=$CACHE/src/linux-$DEFAULT_KERNEL
 if $RUSTFMT --check --edition 2021 --config-path "$ksrc/.rustfmt.toml" \
-	"$top/rust_lz4.rs" >"$OUT/host/rustfmt.log" 2>&1; then
+	"$top/rust_lz4.rs" "$top/tools/kcount/shim.rs" >"$OUT/host/rustfmt.log" 2>&1; then
 	pass lint/rustfmt
 else
 	head -40 "$OUT/host/rustfmt.log"

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Count, exactly and on the host, the instructions the module's decoder and
+# the kernel's C decoder execute on the kbench corpora.
+#
+#   kcount.sh [KERNEL]        (KERNEL 7.3 or 6.12; env FILES, BS, CAP)
+#
+# lz4/ is compiled with the rustc command line of the module build (the
+# kernel's target, no SSE, the same optimisation and overflow checks) through
+# tools/kcount/shim.rs, and linked with the kernel's own
+# lib/lz4/lz4_decompress.o and the driver tools/kcount/driver.c.  valgrind's
+# callgrind counts the instructions of each decoder alone: the same machine
+# code as in the guest, so the C/Rust ratios agree with `make kbench
+# ICOUNT=1` to about 1 %, in seconds and whatever the host's load.  With
+# KCOUNT_KEEP=1 the callgrind files stay in out/kcount/ for
+# callgrind_annotate.  One difference: the C decoder copies the last literals
+# of a block with the kernel's memcpy, a `rep movsb`, which callgrind counts
+# as one instruction, so incompressible 4 KiB blocks (a single literal run)
+# are not comparable.  A development tool: `make test` does not run it.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+. "$here/lib.sh"
+
+K=${1:-$DEFAULT_KERNEL}
+command -v valgrind >/dev/null || die "kcount needs valgrind (apt-get install valgrind)"
+kdir=$(bash "$here/kernel.sh" build "$K")
+bash "$here/module.sh" "$kdir" "$top/out/$K" >/dev/null 2>"$top/out/module-$K.log" ||
+	{ cat "$top/out/module-$K.log" >&2; die "module build failed"; }
+bash "$here/guest-data.sh" "$top/out/guest" >/dev/null 2>&1
+out=$top/out/kcount
+mkdir -p "$out"
+
+# The module's rustc command, with the crate root and outputs replaced and
+# the kernel crates, lints and dep-info dropped (the shim needs only core).
+cmd=$(sed -n 's/^savedcmd_rust_lz4_rs.o := //p' "$top/out/$K/.rust_lz4_rs.o.cmd")
+[ -n "$cmd" ] || die "no rustc command in out/$K/.rust_lz4_rs.o.cmd"
+cmd=$(sed -e 's/--extern [a-z_]*//g' -e 's/--emit=dep-info=[^ ]*//' -e 's/-[WDA]clippy::[^ ]*//g' \
+	-e 's/--cfg MODULE//' -e 's/ --emit=obj=rust_lz4_rs\.o rust_lz4\.rs/ /' <<<"$cmd")
+(cd "$top/tools/kcount" && eval "RUSTC_BOOTSTRAP=1 $cmd -Amissing_docs -Aunreachable_pub --emit=obj=$out/shim.o shim.rs") ||
+	die "compiling the shim failed"
+
+# core's panic entry points are never reached on valid blocks: stubs.
+nm -u "$out/shim.o" | awk '$2 !~ /^(memcpy|memmove|memset|bcmp|memcmp)$/ { print $2 }' |
+	while read -r sym; do
+		printf 'void s_%s(void) __asm__("%s");\nvoid s_%s(void) { __builtin_trap(); }\n' \
+			"${sym//[^A-Za-z0-9_]/_}" "$sym" "${sym//[^A-Za-z0-9_]/_}"
+	done >"$out/stubs.c"
+objcopy --redefine-sym memcpy=kcount_memcpy "$out/shim.o" "$out/rust.o"
+objcopy --redefine-sym memcpy=kcount_memcpy "$kdir/lib/lz4/lz4_decompress.o" "$out/c.o"
+gcc -O2 -no-pie -o "$out/driver" "$top/tools/kcount/driver.c" "$out/stubs.c" \
+	"$out/rust.o" "$out/c.o" -llz4
+
+count() { # FILE BLOCK rust|c -> instructions
+	local f="$out/cg.$(basename "$1").$2.$3"
+	valgrind -q --tool=callgrind --callgrind-out-file="$f" --toggle-collect="run_$3" \
+		--dump-instr="$([ "${KCOUNT_KEEP:-0}" = 1 ] && echo yes || echo no)" \
+		"$out/driver" "$1" "$2" "${CAP:-1048576}" "$3" >/dev/null
+	sed -n 's/^summary: //p' "$f"
+	[ "${KCOUNT_KEEP:-0}" = 1 ] || rm -f "$f"
+}
+
+echo "Linux $K build of lz4/ vs lib/lz4/lz4_decompress.o, callgrind instructions, ${CAP:-1048576} bytes per corpus"
+printf '%-10s %6s %12s %12s %7s\n' file block rust c C/Rust
+for name in ${FILES:-elf json ksrc-tar random repeat}; do
+	for bs in ${BS:-4096 131072 1048576}; do
+		r=$(count "$top/out/guest/bench/$name" "$bs" rust)
+		c=$(count "$top/out/guest/bench/$name" "$bs" c)
+		if [ $((bs % 1048576)) = 0 ]; then size=$((bs / 1048576))M; else size=$((bs / 1024))K; fi
+		printf '%-10s %6s %12s %12s %7.3f\n' "$name" "$size" "$r" "$c" \
+			"$(awk -v r="$r" -v c="$c" 'BEGIN { print c / r }')"
+	done
+done
