@@ -588,9 +588,8 @@ fn copy_chunks16(d: &mut [u8], s: &[u8]) {
 
 /// [`copy_chunks16`] for copies known to hold at least `H` bytes (`H` a
 /// multiple of 16; `None` if they do not): the first `H` bytes without a
-/// loop test,
-/// which under TCG is a conditional branch, and so a translation block, less
-/// per 16 bytes.
+/// loop test, which under TCG is a conditional branch, and so a translation
+/// block, less per 16 bytes.
 #[inline(always)]
 fn copy_chunks16_from<const H: usize>(d: &mut [u8], s: &[u8]) -> Option<()> {
     let (dh, dr) = d.split_first_chunk_mut::<H>()?;
@@ -641,7 +640,7 @@ fn copy_chunks16_from<const H: usize>(d: &mut [u8], s: &[u8]) -> Option<()> {
 #[inline(never)]
 #[cfg_attr(target_os = "none", link_section = ".text.rust_lz4_hot_run")]
 fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> (usize, usize) {
-    // `o <= lim` is `o < l`.
+    // `o <= lim`: the 32 bytes of a short sequence fit in the window.
     let Some(lim) = d.len().checked_sub(HOT_TAIL + 1) else {
         return (0, o);
     };
@@ -794,14 +793,15 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, llim: usize) -> Option<(usize, u
     } else {
         (nibble + MINMATCH, 0)
     };
-    // o < l, len <= 269, mlen <= 273: no wrap.
+    // o < d.len(), len <= 269, mlen <= 273: no wrap.
     let op = o.wrapping_add(len);
     let end = op.wrapping_add(mlen);
     if end > llim {
         return None;
     }
     let m = op.checked_sub(offset)?;
-    // Literals in 16-byte chunks: `o + n <= l + 15`, inside the window.
+    // Literals in 16-byte chunks: `o + n <= llim + 15`, inside the window
+    // (the caller keeps `llim <= d.len() - 31`).
     copy_chunks16_from::<16>(d.get_mut(o..)?.get_mut(..n)?, lits)?;
     let k = (mlen + 15) & !15;
     if offset >= k {
@@ -836,7 +836,7 @@ fn hot_long(
         return None;
     }
     let mlen = ML_MASK + MINMATCH + b;
-    // o < l, len <= 14, mlen <= 273: no wrap.
+    // o < d.len(), len <= 14, mlen <= 273: no wrap.
     let end = o.wrapping_add(len + mlen);
     if end > llim {
         return None;
@@ -892,7 +892,8 @@ fn fast_loop<Y: Yield>(
                 // The window of `hot_run`: from `low` to 31 bytes past the
                 // quota, or to the output end (`oend >= 64`: no wrap).
                 // Short sequences start at least 32 bytes before its end,
-                // long ones end at or below `min(oq, ohot)`.
+                // long ones end at or below `min(oq, ohot)`, which is at
+                // least 31 bytes before it.
                 let wend = if oq < oend.wrapping_sub(HOT_TAIL) {
                     oq.wrapping_add(HOT_TAIL)
                 } else {
@@ -1145,7 +1146,10 @@ pub(crate) fn decode<Y: Yield>(
                         // The last short matches of a block: 18 bytes in
                         // place, no call (`op + 18 <= oend`; within the
                         // budget like any copy of `len` bytes).
-                        if len <= 18 && offset >= 8 && oend - op >= 18 && len <= meter.room(ip, op)
+                        if len <= 18
+                            && offset >= 8
+                            && oend.wrapping_sub(op) >= 18
+                            && len <= meter.room(ip, op)
                         {
                             copy_match18(dst, op.wrapping_sub(offset), op, offset)
                                 .ok_or(Error::OutputTooSmall)?;
