@@ -32,6 +32,9 @@ const FASTLOOP_SAFE_DISTANCE: usize = 64;
 // up to 8 KiB of module text. Host builds keep the default sections.
 #[cfg(target_os = "none")]
 core::arch::global_asm!(
+    ".pushsection .text.rust_lz4_decode,\"ax\",%progbits",
+    ".balign 4096",
+    ".popsection",
     ".pushsection .text.rust_lz4_hot_run,\"ax\",%progbits",
     ".balign 4096",
     ".popsection",
@@ -77,8 +80,6 @@ enum Entry {
     Token,
     /// `safe_literal_copy`: literal run of `len` bytes, then the match of `token`.
     Literals { token: usize, len: usize },
-    /// `_copy_match`: match with length nibble `nibble` (extension not read yet).
-    MatchNibble { offset: usize, nibble: usize },
     /// `safe_match_copy`: match of `len` bytes.
     Match { offset: usize, len: usize },
 }
@@ -220,6 +221,45 @@ fn copy_match18(d: &mut [u8], m: usize, op: usize, offset: usize) -> Option<()> 
     Some(())
 }
 
+/// Copies the `len` bytes at `s[ip..]` to `d[op..]` in 8-byte chunks, which
+/// read and write up to 7 bytes past the run (the caller guarantees the
+/// room on both sides).
+#[inline(always)]
+fn copy_chunks8(d: &mut [u8], op: usize, s: &[u8], ip: usize, len: usize) -> Option<()> {
+    // len is far below usize::MAX - 7 (a literal length from the input).
+    let n = len.wrapping_add(7) & !7;
+    let d = d.get_mut(op..)?.get_mut(..n)?;
+    let s = s.get(ip..)?.get(..n)?;
+    for (dc, sc) in d.chunks_exact_mut(8).zip(s.chunks_exact(8)) {
+        dc.copy_from_slice(sc);
+    }
+    Some(())
+}
+
+/// Copies a match of up to 32 bytes at `op` from `op - offset` (`offset >=
+/// 8`, `op + len <= d.len()`) near the end of the output: 8-byte steps as
+/// long as they fit in `d` (writing up to 7 bytes past the match), then
+/// single bytes.
+#[inline(always)]
+fn copy_match_tail(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> {
+    let w = d.get_mut(op.checked_sub(offset)?..)?;
+    let end = offset.checked_add(len)?;
+    if offset < 8 || end > w.len() {
+        return None;
+    }
+    let mut t = offset;
+    // t < end <= w.len(): the additions cannot wrap.
+    while t < end && w.len() - t >= 8 {
+        copy8_within(w, t - offset, t)?;
+        t += 8;
+    }
+    while t < end {
+        *w.get_mut(t)? = *w.get(t - offset)?;
+        t += 1;
+    }
+    Some(())
+}
+
 /// Copies the 16 bytes at `s[i..]` to `d[i..]`.
 #[inline(always)]
 fn copy16_at(d: &mut [u8], s: &[u8], i: usize) -> Option<()> {
@@ -316,9 +356,9 @@ fn pattern8(w: &[u8], offset: usize) -> Option<u64> {
 
 /// One step of [`copy_match`] for `offset >= N`: copies `2 * N` bytes to
 /// `w[t..]` from `offset` bytes before, as two dependent `N`-byte moves.
+/// `c` is `w[t - offset..t + 2 * N]`.
 #[inline(always)]
-fn copy_match_step<const N: usize>(w: &mut [u8], t: usize, offset: usize) -> Option<()> {
-    let c = w.get_mut(t.checked_sub(offset)?..)?;
+fn copy_match_step<const N: usize>(c: &mut [u8], offset: usize) -> Option<()> {
     let v = *c.first_chunk::<N>()?;
     *c.get_mut(offset..)?.first_chunk_mut::<N>()? = v;
     let c = c.get_mut(N..)?;
@@ -327,12 +367,24 @@ fn copy_match_step<const N: usize>(w: &mut [u8], t: usize, offset: usize) -> Opt
     Some(())
 }
 
+/// Stores the 16-byte pattern `(p, p2)` at the start of `c`.
+#[inline(always)]
+fn store_pattern16(c: &mut [u8; 16], p: u64, p2: u64) {
+    let (a, b) = c.split_at_mut(8);
+    if let (Some(a), Some(b)) = (a.first_chunk_mut::<8>(), b.first_chunk_mut::<8>()) {
+        *a = p.to_le_bytes();
+        *b = p2.to_le_bytes();
+    }
+}
+
 /// Copies a match of `len` bytes at `op` from `op - offset`
 /// (`1 <= offset <= op`, `op + len <= d.len()`).
 ///
 /// Uses fixed-size moves only: it writes whole chunks (8 or 16 bytes) as long
 /// as they fit in `d`, which may write past `op + len` (those bytes are not
 /// final yet), and single bytes for the last few bytes before `d.len()`.
+/// Each chunk loop tests one bound, `t < stop`, computed before it: under
+/// QEMU's TCG every conditional branch ends a translation block.
 #[inline(always)]
 fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> {
     let m = op.checked_sub(offset)?;
@@ -345,50 +397,62 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
     }
     let mut t = offset;
     if offset >= 16 {
-        // 32 bytes per step, as two dependent 16-byte copies.
-        while t < dend && cap - t >= 32 {
-            copy_match_step::<16>(w, t, offset)?;
+        // 32 bytes per step, as two dependent 16-byte copies, while the
+        // step fits: t + 32 <= cap.
+        let stop = dend.min(cap.saturating_sub(31));
+        while t < stop {
+            copy_match_step::<16>(
+                w.get_mut(t.wrapping_sub(offset)..t.wrapping_add(32))?,
+                offset,
+            )?;
             t += 32;
         }
     } else if offset >= 8 {
-        while t < dend && cap - t >= 16 {
-            copy_match_step::<8>(w, t, offset)?;
+        let stop = dend.min(cap.saturating_sub(15));
+        while t < stop {
+            copy_match_step::<8>(
+                w.get_mut(t.wrapping_sub(offset)..t.wrapping_add(16))?,
+                offset,
+            )?;
             t += 16;
         }
-    } else {
+    } else if let Some(p) = pattern8(w, offset) {
         // Store the 8-byte pattern every `stride` bytes (a multiple of the
         // period), so no load depends on a recent store.
-        if let Some(p) = pattern8(w, offset) {
-            // 16 bytes of the pattern: `p`, then the pattern from phase
-            // `8 % offset`, which repeats every `8 - 8 % offset` bytes.
-            // Divisions by a variable are slow (a helper call under
-            // QEMU's TCG): the three remainders come from a table.
-            let [r, stride, stride16] = PERIOD_STEPS[offset & 7];
-            let p2 = if r == 0 {
-                p
-            } else {
-                let q = p >> (8 * r);
-                q | (q << (8 * (8 - r)))
-            };
-            let mut b16 = [0u8; 16];
-            *b16.first_chunk_mut::<8>()? = p.to_le_bytes();
-            *b16.last_chunk_mut::<8>()? = p2.to_le_bytes();
-            // t < cap: the additions cannot wrap.
-            while t < dend && cap - t >= 32 {
-                let c = w.get_mut(t..)?.first_chunk_mut::<32>()?;
-                *c.first_chunk_mut::<16>()? = b16;
-                *c.get_mut(stride16..)?.first_chunk_mut::<16>()? = b16;
-                t = t.wrapping_add(2 * stride16);
-            }
-            while t < dend && cap - t >= 16 {
-                *w.get_mut(t..)?.first_chunk_mut::<16>()? = b16;
-                t = t.wrapping_add(stride16);
-            }
-            let p = p.to_le_bytes();
-            while t < dend && cap - t >= 8 {
-                *w.get_mut(t..)?.first_chunk_mut::<8>()? = p;
-                t += stride;
-            }
+        // 16 bytes of the pattern: `p`, then the pattern from phase
+        // `8 % offset`, which repeats every `8 - 8 % offset` bytes.
+        // Divisions by a variable are slow (a helper call under QEMU's
+        // TCG): the three remainders come from a table.
+        let [r, stride, stride16] = PERIOD_STEPS[offset & 7];
+        let p2 = if r == 0 {
+            p
+        } else {
+            let q = p >> (8 * r);
+            q | (q << (8 * (8 - r)))
+        };
+        // stride16 is 14, 15 or 16: two pattern stores per 32 bytes.
+        let s16 = stride16.min(16);
+        let stop = dend.min(cap.saturating_sub(31));
+        while t < stop {
+            let c = w.get_mut(t..t.wrapping_add(32))?;
+            store_pattern16(c.first_chunk_mut::<16>()?, p, p2);
+            store_pattern16(c.get_mut(s16..)?.first_chunk_mut::<16>()?, p, p2);
+            t += 2 * s16;
+        }
+        let stop = dend.min(cap.saturating_sub(15));
+        while t < stop {
+            store_pattern16(
+                w.get_mut(t..t.wrapping_add(16))?.first_chunk_mut::<16>()?,
+                p,
+                p2,
+            );
+            t += s16;
+        }
+        let p = p.to_le_bytes();
+        let stop = dend.min(cap.saturating_sub(7));
+        while t < stop {
+            *w.get_mut(t..t.wrapping_add(8))?.first_chunk_mut::<8>()? = p;
+            t += stride;
         }
     }
     while t < dend {
@@ -1012,6 +1076,7 @@ fn fast_loop<Y: Yield>(
 /// `dst.len()` is the capacity used for liblz4's end-of-block rules. Returns
 /// the new output position. Used by the frame, legacy and ZFS decoders.
 #[inline(never)]
+#[cfg_attr(target_os = "none", link_section = ".text.rust_lz4_decode")]
 pub(crate) fn decode<Y: Yield>(
     src: &[u8],
     dst: &mut [u8],
@@ -1023,6 +1088,17 @@ pub(crate) fn decode<Y: Yield>(
     let oend = dst.len();
     if op0 > oend || low > op0 {
         return Err(Error::InvalidArgument);
+    }
+    // A block whose whole work (all of its input, all of the output room)
+    // fits in the budget window cannot reach a yield point: decode it
+    // without budget checks, then account what it did. That is every block
+    // of up to 32 KiB at the default interval, such as zram's and erofs'
+    // pages, and it spares them the budget's bookkeeping.
+    if !Y::NEVER_YIELDS && b.fits(iend.saturating_add(oend - op0)) {
+        let n = decode(src, dst, op0, low, &mut Budget::new(&mut NoYield))?;
+        // A block that decodes consumes all of its input.
+        b.account(iend.saturating_add(n.saturating_sub(op0)));
+        return Ok(n);
     }
     let mut meter = Meter::new(b, op0);
     if oend == op0 {
@@ -1064,39 +1140,46 @@ pub(crate) fn decode<Y: Yield>(
     }
 
     // Safe loop: liblz4's second loop, entered at the label in `entry`.
-    loop {
-        entry = match entry {
-            Entry::Token => {
-                meter.check_seq(ip, op)?;
-                let token = usize::from(*src.get(ip).ok_or(Error::TruncatedLength)?);
-                ip = ip.wrapping_add(1);
-                let len = token >> 4;
-                if len != RUN_MASK && iend.wrapping_sub(ip) > 16 && oend.wrapping_sub(op) >= 32 {
-                    // Two-stage shortcut.
-                    copy_literals_wild(src, ip, dst, op, 16).ok_or(Error::LiteralsPastInput)?;
-                    op = op.wrapping_add(len);
-                    ip = ip.wrapping_add(len);
-                    let nibble = token & ML_MASK;
-                    let offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
-                    ip = ip.wrapping_add(2);
-                    if nibble != ML_MASK && offset >= 8 && offset <= op.wrapping_sub(low) {
-                        copy_match18(dst, op.wrapping_sub(offset), op, offset)
-                            .ok_or(Error::OutputTooSmall)?;
-                        op = op.wrapping_add(nibble + MINMATCH);
-                        continue;
+    // Its stages follow each other by falling through the labelled blocks
+    // below (token, literals, match length, match), so a sequence passes
+    // one dispatch on `entry` at most, and only the first one.
+    'seq: loop {
+        let (offset, len) = 'match_len: {
+            let (offset, nibble) = 'offset: {
+                let (token, len) = 'literals: {
+                    match entry {
+                        Entry::Token => {}
+                        Entry::Literals { token, len } => break 'literals (token, len),
+                        Entry::Match { offset, len } => break 'match_len (offset, len),
                     }
-                    Entry::MatchNibble { offset, nibble }
-                } else if len == RUN_MASK {
-                    let ext = read_length(src, &mut ip, RUN_MASK, true, &mut meter, op)?;
-                    Entry::Literals {
-                        token,
-                        len: len + ext,
+                    meter.check_seq(ip, op)?;
+                    let token = usize::from(*src.get(ip).ok_or(Error::TruncatedLength)?);
+                    ip = ip.wrapping_add(1);
+                    let len = token >> 4;
+                    if len != RUN_MASK && iend.wrapping_sub(ip) > 16 && oend.wrapping_sub(op) >= 32
+                    {
+                        // Two-stage shortcut.
+                        copy_literals_wild(src, ip, dst, op, 16).ok_or(Error::LiteralsPastInput)?;
+                        op = op.wrapping_add(len);
+                        ip = ip.wrapping_add(len);
+                        let nibble = token & ML_MASK;
+                        let offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
+                        ip = ip.wrapping_add(2);
+                        if nibble != ML_MASK && offset >= 8 && offset <= op.wrapping_sub(low) {
+                            copy_match18(dst, op.wrapping_sub(offset), op, offset)
+                                .ok_or(Error::OutputTooSmall)?;
+                            op = op.wrapping_add(nibble + MINMATCH);
+                            entry = Entry::Token;
+                            continue 'seq;
+                        }
+                        break 'offset (offset, nibble);
                     }
-                } else {
-                    Entry::Literals { token, len }
-                }
-            }
-            Entry::Literals { token, len } => {
+                    if len == RUN_MASK {
+                        let ext = read_length(src, &mut ip, RUN_MASK, true, &mut meter, op)?;
+                        break 'literals (token, len + ext);
+                    }
+                    (token, len)
+                };
                 let cpy = op.checked_add(len);
                 let ip_end = ip.checked_add(len);
                 let (cpy_v, ip_end_v) = match (cpy, ip_end) {
@@ -1114,54 +1197,55 @@ pub(crate) fn decode<Y: Yield>(
                     meter.commit(ip_end_v, cpy_v);
                     return Ok(cpy_v);
                 }
-                copy_literals_budget(src, ip, dst, op, len, &mut meter)?;
+                // Not the last sequence: `cpy + 12 <= oend` and
+                // `ip_end + 8 <= iend`, so 8-byte chunks may run 7 bytes
+                // past both ends of the run (liblz4's `LZ4_wildCopy8`).
+                if meter.unlimited()
+                    || len.saturating_mul(2).saturating_add(SEQ_COST) <= meter.room(ip, op)
+                {
+                    copy_chunks8(dst, op, src, ip, len).ok_or(Error::LiteralsPastInput)?;
+                } else {
+                    copy_literals_chunked(src, ip, dst, op, len, &mut meter)?;
+                }
                 ip = ip_end_v;
                 op = cpy_v;
                 let offset = read_le16(src, ip).ok_or(Error::TruncatedLength)?;
                 ip = ip.wrapping_add(2);
-                Entry::MatchNibble {
-                    offset,
-                    nibble: token & ML_MASK,
-                }
+                (offset, token & ML_MASK)
+            };
+            let mut len = nibble;
+            if nibble == ML_MASK {
+                len += read_length(src, &mut ip, LASTLITERALS - 1, false, &mut meter, op)?;
             }
-            Entry::MatchNibble { offset, nibble } => {
-                let mut len = nibble;
-                if nibble == ML_MASK {
-                    len += read_length(src, &mut ip, LASTLITERALS - 1, false, &mut meter, op)?;
-                }
-                Entry::Match {
-                    offset,
-                    len: len + MINMATCH,
-                }
-            }
-            Entry::Match { offset, len } => {
-                if offset > op.wrapping_sub(low) {
-                    return Err(Error::OffsetBeforeStart);
-                }
-                if offset == 0 {
-                    return Err(Error::OffsetZero);
-                }
-                match op.checked_add(len) {
-                    Some(cpy) if cpy.saturating_add(LASTLITERALS) <= oend => {
-                        // The last short matches of a block: 18 bytes in
-                        // place, no call (`op + 18 <= oend`; within the
-                        // budget like any copy of `len` bytes).
-                        if len <= 18
-                            && offset >= 8
-                            && oend.wrapping_sub(op) >= 18
-                            && len <= meter.room(ip, op)
-                        {
-                            copy_match18(dst, op.wrapping_sub(offset), op, offset)
-                                .ok_or(Error::OutputTooSmall)?;
-                        } else {
-                            copy_match_budget(dst, ip, op, offset, len, &mut meter)?;
-                        }
-                        op = cpy;
-                    }
-                    _ => return Err(Error::OutputTooSmall),
-                }
-                Entry::Token
-            }
+            (offset, len + MINMATCH)
         };
+        if offset > op.wrapping_sub(low) {
+            return Err(Error::OffsetBeforeStart);
+        }
+        if offset == 0 {
+            return Err(Error::OffsetZero);
+        }
+        match op.checked_add(len) {
+            Some(cpy) if cpy.saturating_add(LASTLITERALS) <= oend => {
+                // The last short matches of a block: 18 bytes in place, no
+                // call (`op + 18 <= oend`; within the budget like any copy of
+                // `len` bytes).
+                if len <= 18
+                    && offset >= 8
+                    && oend.wrapping_sub(op) >= 18
+                    && len <= meter.room(ip, op)
+                {
+                    copy_match18(dst, op.wrapping_sub(offset), op, offset)
+                        .ok_or(Error::OutputTooSmall)?;
+                } else if len <= 32 && offset >= 8 && len <= meter.room(ip, op) {
+                    copy_match_tail(dst, op, offset, len).ok_or(Error::OutputTooSmall)?;
+                } else {
+                    copy_match_budget(dst, ip, op, offset, len, &mut meter)?;
+                }
+                op = cpy;
+            }
+            _ => return Err(Error::OutputTooSmall),
+        }
+        entry = Entry::Token;
     }
 }

@@ -323,6 +323,19 @@ impl<'h, Y: Yield> Budget<'h, Y> {
         self.unlimited
     }
 
+    /// Whether `cost` more units of progress fit in the current window, so
+    /// that work of at most that much needs no budget checks.
+    #[inline(always)]
+    pub(crate) fn fits(&self, cost: usize) -> bool {
+        self.unlimited || cost <= self.limit.saturating_sub(self.pos)
+    }
+
+    /// Accounts `cost` units of progress known to fit (see [`Budget::fits`]).
+    #[inline(always)]
+    pub(crate) fn account(&mut self, cost: usize) {
+        self.pos = self.pos.saturating_add(cost);
+    }
+
     /// Calls the hook at absolute progress `at` and opens a new window.
     #[cold]
     #[inline(never)]
