@@ -165,6 +165,21 @@ impl<'b, 'h, Y: Yield> Meter<'b, 'h, Y> {
         Ok(())
     }
 
+    /// Yields now, before the window is used up, when less than a quarter
+    /// of it is left. The quota of [`Meter::op_quota`] is half of what is
+    /// left, so without this a window would take about log2(interval /
+    /// SEQ_COST) quotas, each one a return from [`hot_run`] and a call
+    /// again; this way it takes two or three. Yielding early never
+    /// lengthens a stretch between two yields.
+    #[inline(always)]
+    fn renew_early(&mut self, ip: usize, op: usize) -> Result<(), Error> {
+        if !self.unlimited() && self.qseq.saturating_sub(ip.wrapping_add(op)) < self.b.interval / 4
+        {
+            self.yield_now(ip, op)?;
+        }
+        Ok(())
+    }
+
     /// Exclusive limit on `op` up to which short fast-loop sequences need
     /// no budget check, given that `ip + op < qseq` now. Such a sequence
     /// consumes fewer input bytes than it produces (token + literals +
@@ -979,6 +994,7 @@ fn fast_loop<Y: Yield>(
             if op >= oq {
                 ip = iend.wrapping_sub(inp.len());
                 meter.check_seq(ip, op)?;
+                meter.renew_early(ip, op)?;
                 oq = meter.op_quota(ip, op);
                 continue 'fast;
             }
