@@ -358,6 +358,9 @@ const PERIOD_STEPS: [[usize; 3]; 8] = {
 /// 8 bytes of the pattern of period `offset` (1..=7) starting at `w[0]`.
 #[inline(always)]
 fn pattern8(w: &[u8], offset: usize) -> Option<u64> {
+    if offset == 0 || offset >= 8 {
+        return None;
+    }
     let v = u64::from_le_bytes(*w.first_chunk::<8>()?);
     let bits = 8 * (offset & 7);
     let mut p = v & (1u64 << bits).wrapping_sub(1);
@@ -473,6 +476,31 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
     while t < dend {
         let b = *w.get(t - offset)?;
         *w.get_mut(t)? = b;
+        t += 1;
+    }
+    Some(())
+}
+
+/// [`copy_match`] for `offset >= 16`: 16-byte steps, each reading what the
+/// previous ones wrote when the match overlaps itself.
+#[inline(always)]
+fn copy_match_far(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> {
+    let w = d.get_mut(op.checked_sub(offset)?..)?;
+    let dend = offset.checked_add(len)?;
+    if offset < 16 || dend > w.len() {
+        return None;
+    }
+    let stop = dend.min(w.len().saturating_sub(15));
+    let mut t = offset;
+    while t < stop {
+        copy_match_step::<8>(
+            w.get_mut(t.wrapping_sub(offset)..t.wrapping_add(16))?,
+            offset,
+        )?;
+        t += 16;
+    }
+    while t < dend {
+        *w.get_mut(t)? = *w.get(t.wrapping_sub(offset))?;
         t += 1;
     }
     Some(())
@@ -678,6 +706,16 @@ fn copy_chunks16_from<const H: usize>(d: &mut [u8], s: &[u8]) -> Option<()> {
     Some(())
 }
 
+/// What [`hot_run`] did: the input it used, the output position after the
+/// last sequence it took, and the match of that sequence when it is left
+/// to the caller to copy (see [`Rare`]): its position and offset, its
+/// length `o - position`.
+struct Hot {
+    used: usize,
+    o: usize,
+    pending: Option<(usize, usize)>,
+}
+
 /// Decodes common sequences at `d[o..]`, stopping before the first
 /// sequence it does not take; returns the input consumed and the new `o`.
 ///
@@ -718,11 +756,16 @@ fn copy_chunks16_from<const H: usize>(d: &mut [u8], s: &[u8]) -> Option<()> {
 /// the sections at the top of this file).
 #[inline(never)]
 #[cfg_attr(target_os = "none", link_section = ".text.rust_lz4_hot_run")]
-fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> (usize, usize) {
+fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> Hot {
     // `o <= lim`: the 32 bytes of a short sequence fit in the window.
     let Some(lim) = d.len().checked_sub(HOT_TAIL + 1) else {
-        return (0, o);
+        return Hot {
+            used: 0,
+            o,
+            pending: None,
+        };
     };
+    let mut pend = None;
     let mut rest = inp;
     while let Some(c) = rest.first_chunk::<18>() {
         if o > lim {
@@ -731,12 +774,16 @@ fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> (usize, usize
         let token = usize::from(c[0]);
         let len = token >> 4;
         if len == RUN_MASK {
-            let Some((used, end)) = hot_lit(rest, d, o, llim) else {
+            let Some(Rare { used, end, pending }) = hot_lit(rest, d, o, llim) else {
                 break;
             };
             let (_, r) = rest.split_at(used);
             rest = r;
             o = end;
+            if pending.is_some() {
+                pend = pending;
+                break;
+            }
             continue;
         }
         let nibble = token & ML_MASK;
@@ -788,22 +835,45 @@ fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> (usize, usize
             o = o.wrapping_add(len + nibble + MINMATCH);
             continue;
         }
-        let Some(end) = hot_long(c, rest.len(), d, o, len, offset, llim) else {
+        let Some(Rare { used, end, pending }) = hot_long(c, rest.len(), d, o, len, offset, llim)
+        else {
             break;
         };
-        let (_, r) = rest.split_at(len + 4);
+        let (_, r) = rest.split_at(used);
         rest = r;
         o = end;
+        if pending.is_some() {
+            pend = pending;
+            break;
+        }
     }
-    (inp.len() - rest.len(), o)
+    Hot {
+        used: inp.len() - rest.len(),
+        o,
+        pending: pend,
+    }
+}
+
+/// A sequence taken by one of the rare cases of [`hot_run`]: the input it
+/// used and the output position after it. When its match overlaps its own
+/// output by less than 16 bytes (a period that a chunk copy cannot
+/// take), the match is not copied: `pending` holds its position and
+/// offset, and [`hot_run`] returns so that its caller copies it. This
+/// keeps the pattern copy out of [`hot_run`], which must fit in a page,
+/// and it costs no call inside [`hot_run`]'s loop (a call there costs the
+/// short path registers).
+struct Rare {
+    used: usize,
+    end: usize,
+    pending: Option<(usize, usize)>,
 }
 
 /// The short-match case of [`hot_run`] whose 18-byte source overlaps the
 /// output at `o` (`offset < len + 18`; the source still starts at or after
 /// the window start): the sequence at `c` with `len` literals and match
 /// nibble `nibble` (below 15), decoded with 8-byte steps for `offset >= 8`
-/// and pattern stores below. Returns the output position after it, or
-/// `None` to leave it to the general path.
+/// and three stores of an 8-byte pattern below. Returns the output position
+/// after it, or `None` to leave it to the general path.
 ///
 /// The caller passes the token's fields, so that the token itself need not
 /// live on in a register (the short path is one instruction shorter).
@@ -830,9 +900,25 @@ fn hot_near(
         if end.checked_add(LASTLITERALS)? > d.len() {
             return None;
         }
-        copy_match(d, op, offset, mlen)?;
+        copy_pattern18(d, op, offset)?;
     }
     Some(end)
+}
+
+/// Copies a match of up to 18 bytes at `op` from `op - offset` (`1 <=
+/// offset < 8`): the 8-byte pattern of the period stored three times, each
+/// a whole number of periods after the previous one (`stride` is 5 to 8,
+/// so the stores cover at least 18 bytes). Writes 24 bytes from `op`, which
+/// must fit in `d`.
+#[inline(always)]
+fn copy_pattern18(d: &mut [u8], op: usize, offset: usize) -> Option<()> {
+    let p = pattern8(d.get(op.checked_sub(offset)?..)?, offset)?.to_le_bytes();
+    let stride = PERIOD_STEPS[offset & 7][1];
+    let w = d.get_mut(op..)?.get_mut(..24)?;
+    *w.first_chunk_mut::<8>()? = p;
+    *w.get_mut(stride..)?.first_chunk_mut::<8>()? = p;
+    *w.get_mut(2 * stride..)?.first_chunk_mut::<8>()? = p;
+    Some(())
 }
 
 /// The long-literal case of [`hot_run`]: a sequence at `rest` with 15 to
@@ -847,7 +933,7 @@ fn hot_near(
 /// The sequence consumes no more than it produces (token, length byte and
 /// offset: 4 bytes, match: at least 4), so it keeps the budget quota.
 #[inline(always)]
-fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, llim: usize) -> Option<(usize, usize)> {
+fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, llim: usize) -> Option<Rare> {
     let (&token, r) = rest.split_first()?;
     let (&b, r) = r.split_first()?;
     if b == 255 {
@@ -882,16 +968,23 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, llim: usize) -> Option<(usize, u
     // Literals in 16-byte chunks: `o + n <= llim + 15`, inside the window
     // (the caller keeps `llim <= d.len() - 31`).
     copy_chunks16_from::<16>(d.get_mut(o..)?.get_mut(..n)?, lits)?;
-    let k = (mlen + 15) & !15;
-    if offset >= k {
+    let mk = (mlen + 15) & !15;
+    let mut pending = None;
+    if offset >= mk {
         let (hist, out) = split_at_mut(d, op)?;
-        copy_chunks16_from::<16>(out.get_mut(..k)?, hist.get(m..)?.get(..k)?)?;
+        copy_chunks16_from::<16>(out.get_mut(..mk)?, hist.get(m..)?.get(..mk)?)?;
     } else if offset >= 8 && nibble != ML_MASK {
         copy_match18(d, m, op, offset)?;
+    } else if offset >= 16 {
+        copy_match_far(d, op, offset, mlen)?;
     } else {
-        copy_match(d, op, offset, mlen)?;
+        pending = Some((op, offset));
     }
-    Some((len + 4 + extra, end))
+    Some(Rare {
+        used: len + 4 + extra,
+        end,
+        pending,
+    })
 }
 
 /// The long-match case of [`hot_run`]: the sequence at `c` (token with
@@ -907,7 +1000,7 @@ fn hot_long(
     len: usize,
     offset: usize,
     llim: usize,
-) -> Option<usize> {
+) -> Option<Rare> {
     // liblz4 wants 4 more input bytes after the length byte
     // (`read_variable_length` limit `iend - LASTLITERALS + 1`).
     let b = usize::from(*c.get(len + 3)?);
@@ -927,15 +1020,22 @@ fn hot_long(
     // 16-byte chunks; an overlapping one the general match copy.
     let n = (mlen + 15) & !15;
     let op = o.wrapping_add(len);
+    let mut pending = None;
     if offset >= n {
         let (hist, out) = split_at_mut(d, op)?;
         let s = hist.get(hist.len().checked_sub(offset)?..)?.get(..n)?;
         // n >= 32 (mlen >= 19).
         copy_chunks16_from::<32>(out.get_mut(..n)?, s)?;
+    } else if offset >= 16 {
+        copy_match_far(d, op, offset, mlen)?;
     } else {
-        copy_match(d, op, offset, mlen)?;
+        pending = Some((op, offset));
     }
-    Some(end)
+    Some(Rare {
+        used: len + 4,
+        end,
+        pending,
+    })
 }
 
 /// liblz4's fast loop, from `(*ip, *op)` with `*op + 64 <= dst.len()`;
@@ -980,10 +1080,18 @@ fn fast_loop<Y: Yield>(
                 };
                 let llim = if oq < ohot { oq } else { ohot };
                 if let Some(w) = dst.get_mut(low..wend) {
-                    let (used, next) =
-                        hot_run(inp, w, op.wrapping_sub(low), llim.saturating_sub(low));
-                    inp = inp.get(used..).ok_or(Error::TruncatedLength)?;
-                    op = next.wrapping_add(low);
+                    let hot = hot_run(inp, w, op.wrapping_sub(low), llim.saturating_sub(low));
+                    inp = inp.get(hot.used..).ok_or(Error::TruncatedLength)?;
+                    op = hot.o.wrapping_add(low);
+                    if let Some((mop, offset)) = hot.pending {
+                        // The last sequence's match, from its offset: a
+                        // pattern copy (offset < 16) that hot_run() leaves
+                        // to copy_match_out(). It ends at `op`, within the
+                        // quota like the sequence.
+                        let mop = mop.wrapping_add(low);
+                        copy_match_out(dst, mop, offset, op.wrapping_sub(mop))
+                            .ok_or(Error::OutputTooSmall)?;
+                    }
                 }
                 if oend.wrapping_sub(op) < FASTLOOP_SAFE_DISTANCE {
                     // Past liblz4's fast loop: the safe loop goes on.
