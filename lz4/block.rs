@@ -1219,9 +1219,32 @@ fn fast_loop<Y: Yield>(
 ///
 /// `dst.len()` is the capacity used for liblz4's end-of-block rules. Returns
 /// the new output position. Used by the frame, legacy and ZFS decoders.
+#[inline(always)]
+pub(crate) fn decode<Y: Yield>(
+    src: &[u8],
+    dst: &mut [u8],
+    op0: usize,
+    low: usize,
+    b: &mut Budget<'_, Y>,
+) -> Result<usize, Error> {
+    // A block whose whole work (all of its input, all of the output room)
+    // fits in the budget window cannot reach a yield point: decode it
+    // without budget checks, then account what it did. That is every block
+    // of up to 32 KiB at the default interval, such as zram's and erofs'
+    // pages, and it spares them the budget's bookkeeping (and a call).
+    if !Y::NEVER_YIELDS && op0 <= dst.len() && b.fits(src.len().saturating_add(dst.len() - op0)) {
+        let n = decode_body(src, dst, op0, low, &mut Budget::new(&mut NoYield))?;
+        // A block that decodes consumes all of its input.
+        b.account(src.len().saturating_add(n.saturating_sub(op0)));
+        return Ok(n);
+    }
+    decode_body(src, dst, op0, low, b)
+}
+
+/// [`decode`] itself.
 #[inline(never)]
 #[cfg_attr(target_os = "none", link_section = ".text.rust_lz4_decode")]
-pub(crate) fn decode<Y: Yield>(
+fn decode_body<Y: Yield>(
     src: &[u8],
     dst: &mut [u8],
     op0: usize,
@@ -1232,17 +1255,6 @@ pub(crate) fn decode<Y: Yield>(
     let oend = dst.len();
     if op0 > oend || low > op0 {
         return Err(Error::InvalidArgument);
-    }
-    // A block whose whole work (all of its input, all of the output room)
-    // fits in the budget window cannot reach a yield point: decode it
-    // without budget checks, then account what it did. That is every block
-    // of up to 32 KiB at the default interval, such as zram's and erofs'
-    // pages, and it spares them the budget's bookkeeping.
-    if !Y::NEVER_YIELDS && b.fits(iend.saturating_add(oend - op0)) {
-        let n = decode(src, dst, op0, low, &mut Budget::new(&mut NoYield))?;
-        // A block that decodes consumes all of its input.
-        b.account(iend.saturating_add(n.saturating_sub(op0)));
-        return Ok(n);
     }
     let mut meter = Meter::new(b, op0);
     if oend == op0 {
