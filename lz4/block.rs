@@ -481,6 +481,23 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
     Some(())
 }
 
+/// [`copy_match`] for `offset == 1`, a run of one byte (zero runs of
+/// executables and of file system blocks): 16 bytes per store pair, up to 15
+/// bytes past the match (the caller keeps the room).
+#[inline(always)]
+fn fill_run(d: &mut [u8], op: usize, len: usize) -> Option<()> {
+    let b = *d.get(op.checked_sub(1)?)?;
+    let v = (u64::from(b) * 0x0101_0101_0101_0101).to_le_bytes();
+    // len is far below usize::MAX - 15 (a match length).
+    let n = len.wrapping_add(15) & !15;
+    for c in d.get_mut(op..)?.get_mut(..n)?.chunks_exact_mut(16) {
+        let (a, z) = c.split_at_mut(8);
+        a.copy_from_slice(&v);
+        z.copy_from_slice(&v);
+    }
+    Some(())
+}
+
 /// [`copy_match`] for `offset >= 16`: 16-byte steps, each reading what the
 /// previous ones wrote when the match overlaps itself.
 #[inline(always)]
@@ -997,8 +1014,13 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, llim: usize) -> Option<Rare> {
         copy_match18(d, m, op, offset)?;
     } else if offset >= 16 {
         copy_match_far(d, op, offset, mlen)?;
-    } else {
+    } else if offset == 1 {
+        fill_run(d, op, mlen)?;
+    } else if offset != 0 {
+        // 1 < offset <= op (`m` above): copy_match_out() takes it.
         pending = Some((op, offset));
+    } else {
+        return None;
     }
     Some(Rare {
         used: len + 4 + extra,
@@ -1048,8 +1070,14 @@ fn hot_long(
         copy_chunks16_from::<32>(out.get_mut(..n)?, s)?;
     } else if offset >= 16 {
         copy_match_far(d, op, offset, mlen)?;
-    } else {
+    } else if offset == 1 {
+        fill_run(d, op, mlen)?;
+    } else if offset != 0 && offset <= op {
+        // copy_match_out() takes it; offset 0 and a source before the
+        // window are errors the general path reports.
         pending = Some((op, offset));
+    } else {
+        return None;
     }
     Some(Rare {
         used: len + 4,

@@ -142,6 +142,60 @@ fn rule_offset_before_start() {
     assert_eq!(both(&b, 100), Err(Error::OffsetBeforeStart));
 }
 
+/// A block whose sequence `seq` sits where the hot path decodes it: after
+/// 100 literal bytes and a match, with 150 literal bytes after it.
+fn amid(seq: &[u8]) -> (Vec<u8>, usize) {
+    let mut b = vec![0xF0, 85];
+    b.extend((0..100u8).map(|i| b'a' + i % 26));
+    b.extend([50, 0]); // offset 50, match of 4: 104 bytes out
+    b.extend_from_slice(seq);
+    b.extend(lits(&[b'z'; 150]));
+    (b, 4096)
+}
+
+#[test]
+fn rule_offsets_checked_on_every_path() {
+    // (sequence without its offset, rest after the offset, output before
+    // the match): short literals and a short overlapping match, long
+    // literals and a short match, short literals and a long match, long
+    // literals and a long match; the last two overlap their own output.
+    let mut long_lits = vec![0xF5, 5];
+    long_lits.extend([b'L'; 20]);
+    let mut long_both = vec![0xFF, 5];
+    long_both.extend([b'L'; 20]);
+    let cases: [(Vec<u8>, Vec<u8>, usize); 4] = [
+        (vec![0x25, b'x', b'y'], vec![], 106),
+        (long_lits, vec![], 124),
+        (vec![0x2F, b'x', b'y'], vec![10], 106),
+        (long_both, vec![10], 124),
+    ];
+    for (head, tail, at) in &cases {
+        for (offset, want) in [
+            (0usize, Error::OffsetZero),
+            (at + 1, Error::OffsetBeforeStart),
+            (at + 300, Error::OffsetBeforeStart),
+        ] {
+            let mut seq = head.clone();
+            seq.extend((offset as u16).to_le_bytes());
+            seq.extend_from_slice(tail);
+            let (b, cap) = amid(&seq);
+            assert_eq!(
+                both(&b, cap),
+                Err(want),
+                "offset {offset} after {head:02x?}"
+            );
+        }
+        // The same sequence with a valid overlapping offset decodes.
+        for offset in [1usize, 2, 3, 7, 9, 15] {
+            let mut seq = head.clone();
+            seq.extend((offset as u16).to_le_bytes());
+            seq.extend_from_slice(tail);
+            let (b, cap) = amid(&seq);
+            assert!(both(&b, cap).is_ok(), "offset {offset} after {head:02x?}");
+        }
+    }
+}
+
 #[test]
 fn rule_last_five_bytes_are_literals() {
     // Match ends 4 bytes before the end of the buffer: rejected.
