@@ -107,6 +107,16 @@ add("block-trunc-offset", "block", 256, "BadBlockEnd", b"\x40abcd\x04")
 add("block-trunc-match-length", "block", 256, "TruncatedLength", b"\x4fabcd\x04\x00" + b"\xff" * 8)
 add("block-garbage-after", "block", 256, "BadBlockEnd", GOOD_BLOCK + b"\x00\x00")
 add("block-zero-capacity", "block", 0, "OutputTooSmall", b"\x10a")
+# The same offset errors where the fast path decodes them: after 100
+# literal bytes and a match, a sequence of 20 literals and a long match
+# whose offset would make it overlap its own output, then 150 final
+# literals (hot_run() in lz4/block.rs leaves such a match to another copy
+# routine, which must not see a bad offset).
+AMID = b"\xf0\x55" + bytes(b"abcdefghijklmnopqrstuvwxyz"[i % 26] for i in range(100)) + b"\x32\x00"
+LONG = b"\xff\x05" + b"L" * 20
+add("block-hot-offset-zero", "block", 4096, "OffsetZero", AMID + LONG + b"\x00\x00\x0a" + lits(b"z" * 150))
+add("block-hot-offset-before-start", "block", 4096, "OffsetBeforeStart",
+    AMID + LONG + b"\x7d\x00\x0a" + lits(b"z" * 150))
 
 # ---- ZFS ----
 add("zfs-short-header", "zfs", 256, "ZfsBadLength", b"\x00\x00")
