@@ -22,14 +22,17 @@ const LASTLITERALS: usize = 5;
 const MFLIMIT: usize = 12;
 const FASTLOOP_SAFE_DISTANCE: usize = 64;
 
-// The two hot loops of the kernel build, [`hot_run`] and [`copy_match_out`],
-// each start a page of their own (each section holds one function, under
-// 4 KiB). Under QEMU's TCG, which runs the test kernels, a jump to another
-// guest page is not chained to its target: it leaves the translated code
-// for a lookup. A hot loop that straddles a page boundary then runs at half
-// speed or less (`make kbench`: repeat data 0.45-0.63 of the C decoder's
-// speed instead of 1.04-1.31). On hardware the padding costs nothing but
-// up to 8 KiB of module text. Host builds keep the default sections.
+// Code placement in the kernel build. Under QEMU's TCG, which runs the
+// test kernels, a jump to another guest page is not chained to its target:
+// it leaves the translated code for a lookup, and a hot loop that straddles
+// a page boundary runs at half speed or less (`make kbench`: repeat data
+// 0.45-0.63 of the C decoder's speed instead of 1.04-1.31). So the block
+// decoder's body ([`decode_body`], whose no-budget instance runs every
+// small block), its hot loop ([`hot_run`]) and the general match copy
+// ([`copy_match_out`]) each start a page-aligned section of their own;
+// `scripts/hot-pages.sh` checks in `make test` that each fits its page. On
+// hardware the padding costs nothing but some KiB of module text. Host
+// builds keep the default sections.
 #[cfg(target_os = "none")]
 core::arch::global_asm!(
     ".pushsection .text.rust_lz4_decode,\"ax\",%progbits",
@@ -43,9 +46,9 @@ core::arch::global_asm!(
     ".popsection",
 );
 
-/// Bytes of the [`hot_run`] window past the last position where a short
-/// sequence may start: such a sequence writes at most 32 bytes (16 literal
-/// bytes, then an 18-byte match at most 14 bytes later).
+/// Bytes of the [`hot_run`] window past its quota: a short sequence starts
+/// before the quota and writes at most 32 bytes (16 literal bytes, then an
+/// 18-byte match at most 14 bytes later).
 const HOT_TAIL: usize = 31;
 /// Output room left after the long sequences of [`hot_run`]: the window's
 /// tail, then liblz4's fast-loop margin.
@@ -734,12 +737,13 @@ struct Hot {
 }
 
 /// Decodes common sequences at `d[o..]`, stopping before the first
-/// sequence it does not take; returns the input consumed and the new `o`.
+/// sequence it does not take; returns the input consumed, the new `o`, and
+/// the match of the last sequence when it is left to the caller ([`Hot`]).
 ///
 /// `d` is a window of the output: it starts where the history starts (no
 /// match may reach below its index 0) and ends either at the output end or
 /// 31 bytes past the budget quota of [`Meter::op_quota`]. A sequence that
-/// starts at least 32 bytes before the window end, with at least 18 bytes
+/// starts at least 33 bytes before the window end, with at least 18 bytes
 /// of input from its token, is taken when its match source lies in the
 /// window and it is one of:
 ///
@@ -762,15 +766,16 @@ struct Hot {
 /// which sees the same sequence again (bytes this function wrote past `o`
 /// for it are rewritten).
 ///
-/// The shape is the one that executes the fewest instructions in the kernel
-/// build (`make kbench ICOUNT=1`): out of line, with its three rare cases
-/// inlined (inlined into the fast loop it gets register spills; with the
-/// rare cases out of line each of them pays a call), four arguments, all
-/// in registers, and the loop bounded by `o <= d.len() - 32`, from which the
-/// compiler proves the bounds of the 32 output bytes of a short sequence.
-/// Its short path then has the same six conditional branches as the C
-/// decoder's shortcut. In the kernel build it starts a page of its own (see
-/// the sections at the top of this file).
+/// Its shape is set by what QEMU's TCG charges, which is not what hardware
+/// charges (`Documentation/benchmarks.rst`, "What TCG charges"): every
+/// conditional branch ends a translation block, and a block costs its
+/// entry, its exit and the guest registers it loads and stores, far more
+/// than an instruction. So the short path tests its four conditions with
+/// one branch (after the long-literal test), and its bounds checks are
+/// selects; the rare cases are inlined, as a call anywhere in the loop
+/// costs the short path registers; the pattern copies of overlapping long
+/// matches, which would not fit in the page, are left to the caller. In the
+/// kernel build it starts a page of its own (see the top of this file).
 #[inline(never)]
 #[cfg_attr(target_os = "none", link_section = ".text.rust_lz4_hot_run")]
 fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> Hot {

@@ -5,10 +5,12 @@
 #
 #   hot-pages.sh KO [PAGE]
 #
-# lz4/block.rs places hot_run() and copy_match_out() at the start of
-# page-aligned sections of their own: under QEMU's TCG, which runs the test
-# kernels, a jump to another guest page is not chained, and a loop across a
-# page boundary runs at half speed or less.  The module's text is loaded
+# lz4/block.rs places hot_run(), copy_match_out() and decode_body() at the
+# start of page-aligned sections of their own: under QEMU's TCG, which runs
+# the test kernels, a jump to another guest page is not chained, and a loop
+# across a page boundary runs at half speed or less.  decode_body() has two
+# instances; the one without a budget (NoYield), which decodes every small
+# block, must fit.  The module's text is loaded
 # page-aligned, so a function lies within one page when its offset in its
 # section, modulo PAGE (4096), plus its size is at most PAGE and the section
 # is aligned to PAGE.  Prints one line per function; exits 1 if one does not
@@ -18,10 +20,10 @@ set -euo pipefail
 ko=${1:?usage: hot-pages.sh KO [PAGE]}
 page=${2:-4096}
 status=0
-for fn in hot_run copy_match_out; do
+for fn in hot_run copy_match_out 'decode_body.*NoYield'; do
 	# Symbol: value, size, section index (readelf -sW columns 2, 3, 7).
 	read -r value size ndx < <(readelf -sW "$ko" |
-		awk -v fn="$fn" '$8 ~ ("block[0-9]+" fn "$") { print $2, $3, $7; exit }') || true
+		awk -v fn="$fn" '$8 ~ ("block[0-9]+" fn) { print $2, $3, $7; exit }') || true
 	if [ -z "${value:-}" ]; then
 		echo "$fn: no such symbol in $ko"
 		status=1

@@ -15,6 +15,8 @@ for f in $(echo "${RLZ4_KBENCH_FILES:-}" | tr , ' '); do files="$files /bench/$f
 
 ktap_begin 2
 ok load insmod $KO
+# Where the module's code is, for scripts/tcgprof.sh.
+echo "# kbench-text: $(cat /sys/module/rust_lz4/sections/.text 2>/dev/null)"
 rlz4 kbench --cap "${RLZ4_KBENCH_CAP:-16M}" --min-ms "${RLZ4_KBENCH_MS:-200}" \
 	${RLZ4_KBENCH_BS:+--block-sizes "$RLZ4_KBENCH_BS"} ${files:-/bench/*} 2>&1 | sed 's/^/# kbench: /'
 ok unload unload
