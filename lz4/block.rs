@@ -451,9 +451,23 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
             let q = p >> (8 * r);
             q | (q << (8 * (8 - r)))
         };
-        // stride16 is 14, 15 or 16: two pattern stores per 32 bytes.
+        // stride16 is 12 to 16: two pattern stores per 32 bytes.
         let s16 = stride16.min(16);
         let stop = dend.min(cap.saturating_sub(31));
+        if r == 0 && t < stop {
+            // Periods 1, 2 and 4 (zero runs above all): the pattern repeats
+            // every 8 bytes, so the chunks up to the first one that reaches
+            // `stop` are cut once and stored with one loop test each, not
+            // two. t + n <= stop + 31 <= cap.
+            let n = (stop - t + 31) & !31;
+            let v = p.to_le_bytes();
+            for c in w.get_mut(t..)?.get_mut(..n)?.chunks_exact_mut(32) {
+                for q in c.chunks_exact_mut(8) {
+                    q.copy_from_slice(&v);
+                }
+            }
+            t += n;
+        }
         while t < stop {
             let c = w.get_mut(t..t.wrapping_add(32))?;
             store_pattern16(c.first_chunk_mut::<16>()?, p, p2);
@@ -485,18 +499,18 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
 }
 
 /// [`copy_match`] for `offset == 1`, a run of one byte (zero runs of
-/// executables and of file system blocks): 16 bytes per store pair, up to 15
-/// bytes past the match (the caller keeps the room).
+/// executables and of file system blocks): 32 bytes per loop test, up to 31
+/// bytes past the match (the caller keeps the room: `llim <= d.len() - 31`).
 #[inline(always)]
 fn fill_run(d: &mut [u8], op: usize, len: usize) -> Option<()> {
     let b = *d.get(op.checked_sub(1)?)?;
     let v = (u64::from(b) * 0x0101_0101_0101_0101).to_le_bytes();
-    // len is far below usize::MAX - 15 (a match length).
-    let n = len.wrapping_add(15) & !15;
-    for c in d.get_mut(op..)?.get_mut(..n)?.chunks_exact_mut(16) {
-        let (a, z) = c.split_at_mut(8);
-        a.copy_from_slice(&v);
-        z.copy_from_slice(&v);
+    // len is far below usize::MAX - 31 (a match length).
+    let n = len.wrapping_add(31) & !31;
+    for c in d.get_mut(op..)?.get_mut(..n)?.chunks_exact_mut(32) {
+        for q in c.chunks_exact_mut(8) {
+            q.copy_from_slice(&v);
+        }
     }
     Some(())
 }

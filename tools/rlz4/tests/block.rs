@@ -83,9 +83,15 @@ fn rule_match_copy_and_overlap() {
 
 #[test]
 fn rule_all_small_offsets_and_lengths() {
-    // Every offset 1..=40 with match lengths 4..=60 against liblz4.
+    // Every offset 1..=40 with match lengths 4..=60, and longer ones around
+    // the copy loops' steps (16, 32 and 128 bytes) and the one-length-byte
+    // limit of the hot path (273), against liblz4.
+    let long = [
+        95, 96, 97, 127, 128, 129, 130, 159, 160, 161, 255, 256, 257, 272, 273, 274, 275, 400,
+        511, 512, 513, 1000, 4099,
+    ];
     for off in 1..=40usize {
-        for ml in 4..=60usize {
+        for ml in (4..=60usize).chain(long) {
             let pre: Vec<u8> = (0..off).map(|i| b'A' + (i % 26) as u8).collect();
             let mut b = lits_token(&pre, ml);
             b.extend_from_slice(&(off as u16).to_le_bytes());
