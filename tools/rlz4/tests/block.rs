@@ -87,8 +87,8 @@ fn rule_all_small_offsets_and_lengths() {
     // the copy loops' steps (16, 32 and 128 bytes) and the one-length-byte
     // limit of the hot path (273), against liblz4.
     let long = [
-        95, 96, 97, 127, 128, 129, 130, 159, 160, 161, 255, 256, 257, 272, 273, 274, 275, 400,
-        511, 512, 513, 1000, 4099,
+        95, 96, 97, 127, 128, 129, 130, 159, 160, 161, 255, 256, 257, 272, 273, 274, 275, 400, 511,
+        512, 513, 1000, 4099,
     ];
     for off in 1..=40usize {
         for ml in (4..=60usize).chain(long) {
