@@ -254,25 +254,35 @@ fn copy_chunks8(d: &mut [u8], op: usize, s: &[u8], ip: usize, len: usize) -> Opt
     Some(())
 }
 
-/// Copies a match of up to 32 bytes at `op` from `op - offset` (`offset >=
-/// 8`, `op + len <= d.len()`) near the end of the output: 8-byte steps as
-/// long as they fit in `d` (writing up to 7 bytes past the match), then
-/// single bytes.
+/// Copies a match of `len` bytes at `op` from `op - offset` (`offset >= S`,
+/// `op + len <= d.len()`): `S`-byte moves, each reading what the previous
+/// ones wrote when the match overlaps itself, as long as they fit in `d`
+/// (writing up to `S - 1` bytes past the match), then single bytes. Each
+/// loop tests one bound. `S = 8` takes the short matches near the end of
+/// the output, `S = 16` the far ones of [`hot_run`].
 #[inline(always)]
-fn copy_match_tail(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> {
+fn copy_match_steps<const S: usize>(
+    d: &mut [u8],
+    op: usize,
+    offset: usize,
+    len: usize,
+) -> Option<()> {
     let w = d.get_mut(op.checked_sub(offset)?..)?;
-    let end = offset.checked_add(len)?;
-    if offset < 8 || end > w.len() {
+    let dend = offset.checked_add(len)?;
+    if offset < S || dend > w.len() {
         return None;
     }
+    let stop = dend.min(w.len().saturating_sub(S - 1));
     let mut t = offset;
-    // t < end <= w.len(): the additions cannot wrap.
-    while t < end && w.len() - t >= 8 {
-        copy8_within(w, t - offset, t)?;
-        t += 8;
+    while t < stop {
+        // `offset + S` bytes: the source at 0, the destination at `offset`.
+        let c = w.get_mut(t.wrapping_sub(offset)..t.wrapping_add(S))?;
+        let v = *c.first_chunk::<S>()?;
+        *c.get_mut(offset..)?.first_chunk_mut::<S>()? = v;
+        t += S;
     }
-    while t < end {
-        *w.get_mut(t)? = *w.get(t - offset)?;
+    while t < dend {
+        *w.get_mut(t)? = *w.get(t.wrapping_sub(offset))?;
         t += 1;
     }
     Some(())
@@ -511,31 +521,6 @@ fn fill_run(d: &mut [u8], op: usize, len: usize) -> Option<()> {
         for q in c.chunks_exact_mut(8) {
             q.copy_from_slice(&v);
         }
-    }
-    Some(())
-}
-
-/// [`copy_match`] for `offset >= 16`: 16-byte steps, each reading what the
-/// previous ones wrote when the match overlaps itself.
-#[inline(always)]
-fn copy_match_far(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> {
-    let w = d.get_mut(op.checked_sub(offset)?..)?;
-    let dend = offset.checked_add(len)?;
-    if offset < 16 || dend > w.len() {
-        return None;
-    }
-    let stop = dend.min(w.len().saturating_sub(15));
-    let mut t = offset;
-    while t < stop {
-        copy_match_step::<8>(
-            w.get_mut(t.wrapping_sub(offset)..t.wrapping_add(16))?,
-            offset,
-        )?;
-        t += 16;
-    }
-    while t < dend {
-        *w.get_mut(t)? = *w.get(t.wrapping_sub(offset))?;
-        t += 1;
     }
     Some(())
 }
@@ -1032,7 +1017,7 @@ fn hot_lit(rest: &[u8], d: &mut [u8], o: usize, llim: usize) -> Option<Rare> {
     } else if offset >= 8 && nibble != ML_MASK {
         copy_match18(d, m, op, offset)?;
     } else if offset >= 16 {
-        copy_match_far(d, op, offset, mlen)?;
+        copy_match_steps::<16>(d, op, offset, mlen)?;
     } else if offset == 1 {
         fill_run(d, op, mlen)?;
     } else if offset != 0 {
@@ -1088,7 +1073,7 @@ fn hot_long(
         // n >= 32 (mlen >= 19).
         copy_chunks16_from::<32>(out.get_mut(..n)?, s)?;
     } else if offset >= 16 {
-        copy_match_far(d, op, offset, mlen)?;
+        copy_match_steps::<16>(d, op, offset, mlen)?;
     } else if offset == 1 {
         fill_run(d, op, mlen)?;
     } else if offset != 0 && offset <= op {
@@ -1441,7 +1426,7 @@ fn decode_body<Y: Yield>(
                     copy_match18(dst, op.wrapping_sub(offset), op, offset)
                         .ok_or(Error::OutputTooSmall)?;
                 } else if len <= 32 && offset >= 8 && len <= meter.room(ip, op) {
-                    copy_match_tail(dst, op, offset, len).ok_or(Error::OutputTooSmall)?;
+                    copy_match_steps::<8>(dst, op, offset, len).ok_or(Error::OutputTooSmall)?;
                 } else {
                     copy_match_budget(dst, ip, op, offset, len, &mut meter)?;
                 }
