@@ -23,9 +23,7 @@ top=$(dirname "$here")
 
 K=${KERNEL:-$DEFAULT_KERNEL}
 bash "$here/setup.sh"
-kdir=$(bash "$here/kernel.sh" build "$K")
-ko=$(bash "$here/module.sh" "$kdir" "$top/out/$K" 2>"$top/out/module-$K.log") ||
-	{ cat "$top/out/module-$K.log" >&2; die "module build failed"; }
+build_module "$K"
 bash "$here/guest-data.sh" "$top/out/guest"
 bash "$here/initramfs.sh" "$kdir" "$ko" "$top/out/$K/kbench.cpio" \
 	/bin/rlz4="$top/out/guest/rlz4" /bench="$top/out/guest/bench"

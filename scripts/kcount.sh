@@ -26,9 +26,7 @@ top=$(dirname "$here")
 
 K=${1:-$DEFAULT_KERNEL}
 command -v valgrind >/dev/null || die "kcount needs valgrind (apt-get install valgrind)"
-kdir=$(bash "$here/kernel.sh" build "$K")
-bash "$here/module.sh" "$kdir" "$top/out/$K" >/dev/null 2>"$top/out/module-$K.log" ||
-	{ cat "$top/out/module-$K.log" >&2; die "module build failed"; }
+build_module "$K"
 bash "$here/guest-data.sh" "$top/out/guest" >/dev/null 2>&1
 out=$top/out/kcount
 mkdir -p "$out"

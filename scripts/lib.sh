@@ -24,4 +24,15 @@ elapsed() {
 	printf '%dm%02ds' $((s / 60)) $((s % 60))
 }
 
+# Builds test kernel $1 if needed, then the module against it in out/$1;
+# sets kdir and ko.  A failed module build shows its log and dies.
+build_module() {
+	local d t
+	d=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	t=$(dirname "$d")
+	kdir=$(bash "$d/kernel.sh" build "$1")
+	ko=$(bash "$d/module.sh" "$kdir" "$t/out/$1" 2>"$t/out/module-$1.log") ||
+		{ cat "$t/out/module-$1.log" >&2; die "module build failed"; }
+}
+
 die() { printf '%s: error: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }

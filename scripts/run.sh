@@ -12,9 +12,7 @@ top=$(dirname "$here")
 K=${KERNEL:-$DEFAULT_KERNEL}
 MEM=${MEM:-1G}
 bash "$here/setup.sh"
-kdir=$(bash "$here/kernel.sh" build "$K")
-ko=$(bash "$here/module.sh" "$kdir" "$top/out/$K" 2>"$top/out/module-$K.log") ||
-	{ cat "$top/out/module-$K.log" >&2; die "module build failed"; }
+build_module "$K"
 # A sample to decompress through the device: 4 MiB of kernel source, as an
 # LZ4 frame made by the lz4 CLI.
 demo=$top/out/demo

@@ -23,9 +23,7 @@ top=$(dirname "$here")
 
 K=${1:-$DEFAULT_KERNEL}
 command -v perf >/dev/null || die "tcgprof needs perf (apt-get install linux-perf)"
-kdir=$(bash "$here/kernel.sh" build "$K")
-ko=$(bash "$here/module.sh" "$kdir" "$top/out/$K" 2>"$top/out/module-$K.log") ||
-	{ cat "$top/out/module-$K.log" >&2; die "module build failed"; }
+build_module "$K"
 bash "$here/guest-data.sh" --tools-only "$top/out/guest" >/dev/null
 [ -d "$top/out/guest/bench" ] || bash "$here/guest-data.sh" "$top/out/guest" >/dev/null
 out=$top/out/tcgprof
