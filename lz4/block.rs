@@ -778,10 +778,8 @@ struct Hot {
 #[inline(never)]
 #[cfg_attr(target_os = "none", link_section = ".text.rust_lz4_hot_run")]
 fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> Hot {
-    // `o <= lim`: the 33 bytes at `o` that a short sequence's copies may
-    // touch (16 literal bytes, then 18 match bytes at most 15 bytes later)
-    // fit in the window.
-    let Some(lim) = d.len().checked_sub(HOT_TAIL + 2) else {
+    // `o <= lim`: the 32 bytes of a short sequence fit in the window.
+    let Some(lim) = d.len().checked_sub(HOT_TAIL + 1) else {
         return Hot {
             used: 0,
             o,
@@ -790,19 +788,13 @@ fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> Hot {
     };
     let mut pend = None;
     let mut rest = inp;
-    // Stand-ins for the source and the destination of a sequence that is
-    // not short: they are read or written only by code the one test below
-    // keeps from running, but they let every access be bounds-checked
-    // without a branch.
-    let none = [0u8; 18];
-    let mut spare = [0u8; 33];
     while let Some(c) = rest.first_chunk::<18>() {
+        if o > lim {
+            break;
+        }
         let token = usize::from(c[0]);
         let len = token >> 4;
         if len == RUN_MASK {
-            if o > lim {
-                break;
-            }
             let Some(Rare { used, end, pending }) = hot_lit(rest, d, o, llim) else {
                 break;
             };
@@ -816,64 +808,52 @@ fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> Hot {
             continue;
         }
         let nibble = token & ML_MASK;
-        // len <= 14: the offset is within the 18 bytes.
+        // len <= 14: the offset and one length byte are within the 18.
         let (_, t) = c.split_at(len + 1);
         let Some(ob) = t.first_chunk::<2>() else {
             break;
         };
         let offset = usize::from(u16::from_le_bytes(*ob));
-        // The match starts `back` bytes before `o`, at `m`; both exact as
-        // `isize` (offset < 2^16, len < 16, o <= d.len() <= isize::MAX).
-        let back = (offset as isize).wrapping_sub(len as isize);
-        let m = (o as isize).wrapping_sub(back);
-        // The 33 bytes at `o` and the 18 source bytes that end before `o`
-        // (no overlap with this sequence's own output), or the stand-ins.
-        let (hist, tail) = d.split_at_mut(o.min(d.len()));
-        let out = tail.first_chunk_mut::<33>().unwrap_or(&mut spare);
-        let src = hist
-            .get((m as usize)..)
-            .and_then(|h| h.first_chunk::<18>())
-            .unwrap_or(&none);
-        // A short sequence: neither length is 15 (the nibble plus one has
-        // no bit 4), 18 <= back <= o, and o <= lim. Every condition is a
-        // sign, so one test takes them all: under QEMU's TCG each
-        // conditional branch ends a translation block, and this is one
-        // instead of five, with the bounds checks above done by selects.
-        let long = (nibble + 1) & 16;
-        let bad = back.wrapping_sub(18)
-            | m
-            | (lim as isize).wrapping_sub(o as isize)
-            | (long as isize).wrapping_neg();
-        if bad >= 0 {
-            let (_, l17) = c.split_at(1);
-            let (l16, _) = l17.split_at(16);
+        // The match starts `back` bytes before `o`. A wrapped `back`
+        // (offset < len) fails the bounds checks of the history below.
+        let back = offset.wrapping_sub(len);
+        let (_, l17) = c.split_at(1);
+        let (l16, _) = l17.split_at(16);
+        let Some((hist, out)) = split_at_mut(d, o) else {
+            break;
+        };
+        let Some(out) = out.first_chunk_mut::<32>() else {
+            break;
+        };
+        if nibble != ML_MASK {
+            // The 18 source bytes must end before `o`: no overlap with
+            // this sequence's own output. Counted from the end of `hist`,
+            // the two checks are a subtraction and a compare.
+            let src = hist
+                .len()
+                .checked_sub(back)
+                .and_then(|m| hist.get(m..))
+                .and_then(|h| h.first_chunk::<18>());
+            let Some(s) = src else {
+                let Some(end) = hot_near(c, d, o, len, nibble, offset) else {
+                    break;
+                };
+                let (_, r) = rest.split_at(len + 3);
+                rest = r;
+                o = end;
+                continue;
+            };
             let (o16, _) = out.split_at_mut(16);
             o16.copy_from_slice(l16);
             let (_, w) = out.split_at_mut(len);
             let Some(w) = w.first_chunk_mut::<18>() else {
                 break;
             };
-            *w = *src;
-            let Some((_, r)) = split_at(rest, len + 3) else {
-                break;
-            };
-            rest = r;
-            // o + 33 <= d.len(): no wrap.
-            o = o.wrapping_add(len + nibble + MINMATCH);
-            continue;
-        }
-        if o > lim {
-            break;
-        }
-        if nibble != ML_MASK {
-            // The match overlaps this sequence's output, or starts before
-            // the window (an error left to the general path).
-            let Some(end) = hot_near(c, d, o, len, nibble, offset) else {
-                break;
-            };
+            *w = *s;
             let (_, r) = rest.split_at(len + 3);
             rest = r;
-            o = end;
+            // o + 32 <= d.len(): no wrap.
+            o = o.wrapping_add(len + nibble + MINMATCH);
             continue;
         }
         let Some(Rare { used, end, pending }) = hot_long(c, rest.len(), d, o, len, offset, llim)
