@@ -742,7 +742,7 @@ struct Hot {
 /// `d` is a window of the output: it starts where the history starts (no
 /// match may reach below its index 0) and ends either at the output end or
 /// 31 bytes past the budget quota of [`Meter::op_quota`]. A sequence that
-/// starts at least 33 bytes before the window end, with at least 18 bytes
+/// starts at least 32 bytes before the window end, with at least 18 bytes
 /// of input from its token, is taken when its match source lies in the
 /// window and it is one of:
 ///
@@ -765,16 +765,16 @@ struct Hot {
 /// which sees the same sequence again (bytes this function wrote past `o`
 /// for it are rewritten).
 ///
-/// Its shape is set by what QEMU's TCG charges, which is not what hardware
-/// charges (`Documentation/benchmarks.rst`, "What TCG charges"): every
-/// conditional branch ends a translation block, and a block costs its
-/// entry, its exit and the guest registers it loads and stores, far more
-/// than an instruction. So the short path tests its four conditions with
-/// one branch (after the long-literal test), and its bounds checks are
-/// selects; the rare cases are inlined, as a call anywhere in the loop
-/// costs the short path registers; the pattern copies of overlapping long
-/// matches, which would not fit in the page, are left to the caller. In the
-/// kernel build it starts a page of its own (see the top of this file).
+/// Its bounds checks are branches, which a CPU predicts and runs past.
+/// Under QEMU's TCG, which runs the test kernels, every conditional branch
+/// costs a translation block instead (`Documentation/benchmarks.rst`,
+/// "What TCG charges"); a version that folded the short path's four tests
+/// into one with selects was faster there and 15-20 % slower on the host,
+/// and was reverted. The rare cases are inlined, as a call anywhere in the
+/// loop costs the short path registers; the pattern copies of overlapping
+/// long matches, which would not fit in the page, are left to the caller.
+/// In the kernel build it starts a page of its own (see the top of this
+/// file).
 #[inline(never)]
 #[cfg_attr(target_os = "none", link_section = ".text.rust_lz4_hot_run")]
 fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> Hot {
