@@ -470,7 +470,12 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
             // `stop` are cut once and stored with one loop test each, not
             // two. t + n <= stop + 31 <= cap.
             let n = (stop - t + 31) & !31;
-            store_splat32(w.get_mut(t..)?.get_mut(..n)?, p.to_le_bytes());
+            let v = p.to_le_bytes();
+            for c in w.get_mut(t..)?.get_mut(..n)?.chunks_exact_mut(32) {
+                for q in c.chunks_exact_mut(8) {
+                    q.copy_from_slice(&v);
+                }
+            }
             t += n;
         }
         while t < stop {
@@ -512,20 +517,12 @@ fn fill_run(d: &mut [u8], op: usize, len: usize) -> Option<()> {
     let v = (u64::from(b) * 0x0101_0101_0101_0101).to_le_bytes();
     // len is far below usize::MAX - 31 (a match length).
     let n = len.wrapping_add(31) & !31;
-    store_splat32(d.get_mut(op..)?.get_mut(..n)?, v);
-    Some(())
-}
-
-/// Stores `v` over every 8 bytes of `w`, 32 bytes per loop test (`w.len()`
-/// is a multiple of 32): the runs of period 1, 2 and 4 of [`copy_match`] and
-/// [`fill_run`].
-#[inline(always)]
-fn store_splat32(w: &mut [u8], v: [u8; 8]) {
-    for c in w.chunks_exact_mut(32) {
+    for c in d.get_mut(op..)?.get_mut(..n)?.chunks_exact_mut(32) {
         for q in c.chunks_exact_mut(8) {
             q.copy_from_slice(&v);
         }
     }
+    Some(())
 }
 
 /// Reads a length extension (liblz4 `read_variable_length`): the input
