@@ -93,6 +93,12 @@ fn compiler_version(cc: &Path) -> String {
         .unwrap_or_else(|| cc.display().to_string())
 }
 
+/// The minor version of a `rustc 1.N.P ...` version line.
+fn rustc_minor(version: &str) -> Option<u32> {
+    let v = version.strip_prefix("rustc 1.")?;
+    v.split('.').next()?.parse().ok()
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=csrc");
@@ -103,7 +109,14 @@ fn main() {
     let rustc = env::var_os("RUSTC")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("rustc"));
-    println!("cargo:rustc-env=RLZ4_RUSTC={}", compiler_version(&rustc));
+    let rustc_version = compiler_version(&rustc);
+    println!("cargo:rustc-env=RLZ4_RUSTC={rustc_version}");
+    // lz4/block.rs marks its hot loop's rare cases with
+    // core::hint::cold_path() (rustc 1.95), as the module's Kbuild does.
+    println!("cargo::rustc-check-cfg=cfg(rlz4_cold_path)");
+    if rustc_minor(&rustc_version).is_some_and(|m| m >= 95) {
+        println!("cargo:rustc-cfg=rlz4_cold_path");
+    }
 
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let shim = manifest.join("csrc/shim");
