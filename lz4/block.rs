@@ -241,15 +241,19 @@ fn copy_match18(d: &mut [u8], m: usize, op: usize, offset: usize) -> Option<()> 
 
 /// Copies the `len` bytes at `s[ip..]` to `d[op..]` in 8-byte chunks, which
 /// read and write up to 7 bytes past the run (the caller guarantees the
-/// room on both sides).
+/// room on both sides). The chunks go in pairs ([`copy_chunks16`]), then
+/// one alone: LLVM turns a loop of single whole chunks into a `memcpy`
+/// call, which the kernel builds as `rep movsb`, a call and a return for a
+/// few bytes (under TCG, one translation block per byte).
 #[inline(always)]
 fn copy_chunks8(d: &mut [u8], op: usize, s: &[u8], ip: usize, len: usize) -> Option<()> {
     // len is far below usize::MAX - 7 (a literal length from the input).
     let n = len.wrapping_add(7) & !7;
     let d = d.get_mut(op..)?.get_mut(..n)?;
     let s = s.get(ip..)?.get(..n)?;
-    for (dc, sc) in d.chunks_exact_mut(8).zip(s.chunks_exact(8)) {
-        dc.copy_from_slice(sc);
+    copy_chunks16(d, s);
+    if n & 8 != 0 {
+        *d.last_chunk_mut::<8>()? = *s.last_chunk::<8>()?;
     }
     Some(())
 }
