@@ -270,6 +270,43 @@ fn rule_length_overflow_32bit() {
     assert!(cref::decompress_safe(&b, 1 << 20).is_err());
 }
 
+#[test]
+fn rule_length_runs_cut_at_every_position() {
+    // Runs of 255 in a literal or a match length are read eight bytes per
+    // test while eight more (and the spec's slack) remain: cut such runs,
+    // and the bytes after them, at every position near the input end, and
+    // both decoders must agree on each (liblz4 reads them byte by byte).
+    for run in [0usize, 1, 7, 8, 9, 15, 16, 17, 24, 40] {
+        for tail in 0..24usize {
+            // Literal length: token 0xF0, the run, a final byte 3, then the
+            // literals (3 + 15 + 255 * run) and `tail` bytes of slack.
+            let n = 15 + 255 * run + 3;
+            let mut b = vec![0xF0];
+            b.resize(1 + run, 0xFF);
+            b.push(3);
+            b.resize(b.len() + n, 0x61);
+            for cut in b.len().saturating_sub(24)..=b.len() {
+                both(&b[..cut], n + tail);
+            }
+            // Match length: 16 literals, offset 16, nibble 15, the run, a
+            // final byte, then `tail` bytes (the last literals, if any).
+            let mut m = vec![0xFF];
+            m.push(1);
+            m.extend_from_slice(b"abcdefghijklmnop");
+            m.extend_from_slice(&[16, 0]);
+            m.resize(m.len() + run, 0xFF);
+            m.push(2);
+            m.push(0x50);
+            m.extend_from_slice(b"qrstu");
+            m.truncate(m.len().saturating_sub(tail.min(6)));
+            let out = 16 + 15 + 4 + 255 * run + 2 + 5;
+            for cut in m.len().saturating_sub(24)..=m.len() {
+                both(&m[..cut], out);
+            }
+        }
+    }
+}
+
 /// xorshift for deterministic pseudo-random tests.
 struct Rng(u64);
 impl Rng {
