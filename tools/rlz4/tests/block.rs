@@ -286,7 +286,7 @@ fn rule_length_runs_cut_at_every_position() {
             b.push(3);
             b.resize(b.len() + n, 0x61);
             for cut in b.len().saturating_sub(24)..=b.len() {
-                both(&b[..cut], n + tail);
+                let _ = both(&b[..cut], n + tail);
             }
             // Match length: 16 literals, offset 16, nibble 15, the run, a
             // final byte, then `tail` bytes (the last literals, if any).
@@ -301,7 +301,7 @@ fn rule_length_runs_cut_at_every_position() {
             m.truncate(m.len().saturating_sub(tail.min(6)));
             let out = 16 + 15 + 4 + 255 * run + 2 + 5;
             for cut in m.len().saturating_sub(24)..=m.len() {
-                both(&m[..cut], out);
+                let _ = both(&m[..cut], out);
             }
         }
     }
@@ -323,7 +323,7 @@ fn sample(rng: &mut Rng, n: usize) -> Vec<u8> {
     let mut v = Vec::with_capacity(n);
     while v.len() < n {
         let r = rng.next();
-        if r % 4 == 0 && v.len() > 8 {
+        if r.is_multiple_of(4) && v.len() > 8 {
             let off = 1 + (r >> 8) as usize % v.len().min(300);
             let len = 1 + (r >> 24) as usize % 40;
             for _ in 0..len {
@@ -354,7 +354,7 @@ fn differential_mutated_blocks() {
             let p = (rng.next() as usize) % c.len();
             c[p] = rng.next() as u8;
         }
-        if rng.next() % 4 == 0 {
+        if rng.next().is_multiple_of(4) {
             let l = (rng.next() as usize) % (c.len() + 1);
             c.truncate(l);
         }
