@@ -349,9 +349,14 @@ fn copy_literals(src: &[u8], ip: usize, d: &mut [u8], op: usize, len: usize) -> 
 }
 
 /// Copies `len` literals in 16-byte chunks, possibly reading and writing up
-/// to 15 bytes past the end (caller guarantees the room on both sides).
+/// to 15 bytes past the end (caller guarantees the room on both sides);
+/// runs of [`MEMCPY_MIN`] bytes or more exactly, by `memcpy`, as
+/// [`copy_exact`] does.
 #[inline(always)]
 fn copy_literals_wild(src: &[u8], ip: usize, d: &mut [u8], op: usize, len: usize) -> Option<()> {
+    if len >= MEMCPY_MIN {
+        return copy_literals(src, ip, d, op, len);
+    }
     // Whole 16-byte chunks covering `len` (at least one); `len` is far
     // below `usize::MAX - 15` (a length from the input).
     let n = if len <= 16 {
@@ -1220,12 +1225,7 @@ fn fast_loop<Y: Yield>(
                 if meter.unlimited()
                     || len.saturating_mul(2).saturating_add(SEQ_COST) <= meter.room(ip, op)
                 {
-                    if len >= MEMCPY_MIN {
-                        copy_literals(src, ip, dst, op, len)
-                    } else {
-                        copy_literals_wild(src, ip, dst, op, len)
-                    }
-                    .ok_or(Error::LiteralsPastInput)?;
+                    copy_literals_wild(src, ip, dst, op, len).ok_or(Error::LiteralsPastInput)?;
                 } else {
                     copy_literals_chunked(src, ip, dst, op, len, meter)?;
                 }
