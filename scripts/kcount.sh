@@ -29,6 +29,9 @@ top=$(dirname "$here")
 . "$here/lib.sh"
 
 K=${1:-$DEFAULT_KERNEL}
+files=${FILES:-elf json ksrc-tar random repeat}
+sizes=${BS:-4096 131072 1048576}
+cap=${CAP:-1048576}
 command -v valgrind >/dev/null || die "kcount needs valgrind (apt-get install valgrind)"
 build_module "$K"
 bash "$here/guest-data.sh" "$top/out/guest" >/dev/null 2>&1
@@ -59,19 +62,22 @@ count() { # FILE BLOCK rust|c -> instructions
 	local f="$out/cg.$(basename "$1").$2.$3"
 	valgrind -q --tool=callgrind --callgrind-out-file="$f" --toggle-collect="run_$3" \
 		--dump-instr="$([ "${KCOUNT_KEEP:-0}" = 1 ] && echo yes || echo no)" \
-		"$out/driver" "$1" "$2" "${CAP:-1048576}" "$3" >/dev/null
+		"$out/driver" "$1" "$2" "$cap" "$3" >/dev/null
 	sed -n 's/^summary: //p' "$f"
 	[ "${KCOUNT_KEEP:-0}" = 1 ] || rm -f "$f"
 }
 
-echo "Linux $K build of lz4/ vs lib/lz4/lz4_decompress.o, callgrind instructions, ${CAP:-1048576} bytes per corpus"
+size_label() { # BYTES -> 4K, 1M...
+	if [ $(($1 % 1048576)) = 0 ]; then echo $(($1 / 1048576))M; else echo $(($1 / 1024))K; fi
+}
+
+echo "Linux $K build of lz4/ vs lib/lz4/lz4_decompress.o, callgrind instructions, $cap bytes per corpus"
 printf '%-10s %6s %12s %12s %7s\n' file block rust c C/Rust
-for name in ${FILES:-elf json ksrc-tar random repeat}; do
-	for bs in ${BS:-4096 131072 1048576}; do
+for name in $files; do
+	for bs in $sizes; do
 		r=$(count "$top/out/guest/bench/$name" "$bs" rust)
 		c=$(count "$top/out/guest/bench/$name" "$bs" c)
-		if [ $((bs % 1048576)) = 0 ]; then size=$((bs / 1048576))M; else size=$((bs / 1024))K; fi
-		printf '%-10s %6s %12s %12s %7.3f\n' "$name" "$size" "$r" "$c" \
+		printf '%-10s %6s %12s %12s %7.3f\n' "$name" "$(size_label "$bs")" "$r" "$c" \
 			"$(awk -v r="$r" -v c="$c" 'BEGIN { print c / r }')"
 	done
 done
@@ -81,11 +87,10 @@ rounds=${KCOUNT_ROUNDS:-50}
 echo
 echo "The same objects timed natively on this CPU ($(sed -n "s/^model name[[:space:]]*: //p" /proc/cpuinfo | head -n 1)), fastest of $rounds rounds, MB/s of output"
 printf '%-10s %6s %12s %12s %7s\n' file block rust c C/Rust
-for name in ${FILES:-elf json ksrc-tar random repeat}; do
-	for bs in ${BS:-4096 131072 1048576}; do
-		res=$("$out/driver" "$top/out/guest/bench/$name" "$bs" "${CAP:-1048576}" time "$rounds")
+for name in $files; do
+	for bs in $sizes; do
+		res=$("$out/driver" "$top/out/guest/bench/$name" "$bs" "$cap" time "$rounds")
 		read -r r c ratio <<<"$res"
-		if [ $((bs % 1048576)) = 0 ]; then size=$((bs / 1048576))M; else size=$((bs / 1024))K; fi
-		printf '%-10s %6s %12s %12s %7s\n' "$name" "$size" "$r" "$c" "$ratio"
+		printf '%-10s %6s %12s %12s %7s\n' "$name" "$(size_label "$bs")" "$r" "$c" "$ratio"
 	done
 done
