@@ -277,32 +277,33 @@ fn rule_length_runs_cut_at_every_position() {
     // and the bytes after them, at every position near the input end, and
     // both decoders must agree on each (liblz4 reads them byte by byte).
     for run in [0usize, 1, 7, 8, 9, 15, 16, 17, 24, 40] {
+        // Literal length: token 0xF0, the run, a final byte 3, then the
+        // n = 3 + 15 + 255 * run literals, decoded with a capacity 0 to 23
+        // bytes above n.
+        let n = 15 + 255 * run + 3;
+        let mut b = vec![0xF0];
+        b.resize(1 + run, 0xFF);
+        b.push(3);
+        b.resize(b.len() + n, 0x61);
         for tail in 0..24usize {
-            // Literal length: token 0xF0, the run, a final byte 3, then the
-            // literals (3 + 15 + 255 * run) and `tail` bytes of slack.
-            let n = 15 + 255 * run + 3;
-            let mut b = vec![0xF0];
-            b.resize(1 + run, 0xFF);
-            b.push(3);
-            b.resize(b.len() + n, 0x61);
             for cut in b.len().saturating_sub(24)..=b.len() {
                 let _ = both(&b[..cut], n + tail);
             }
-            // Match length: 16 literals, offset 16, nibble 15, the run, a
-            // final byte, then `tail` bytes (the last literals, if any).
-            let mut m = vec![0xFF];
-            m.push(1);
-            m.extend_from_slice(b"abcdefghijklmnop");
-            m.extend_from_slice(&[16, 0]);
-            m.resize(m.len() + run, 0xFF);
-            m.push(2);
-            m.push(0x50);
-            m.extend_from_slice(b"qrstu");
-            m.truncate(m.len().saturating_sub(tail.min(6)));
-            let out = 16 + 15 + 4 + 255 * run + 2 + 5;
-            for cut in m.len().saturating_sub(24)..=m.len() {
-                let _ = both(&m[..cut], out);
-            }
+        }
+        // Match length: 16 literals, offset 16, nibble 15, the run, a
+        // final byte 2, then a last sequence of 5 literals; cut anywhere in
+        // the last 30 bytes (the last sequence and up to 24 bytes before).
+        let mut m = vec![0xFF];
+        m.push(1);
+        m.extend_from_slice(b"abcdefghijklmnop");
+        m.extend_from_slice(&[16, 0]);
+        m.resize(m.len() + run, 0xFF);
+        m.push(2);
+        m.push(0x50);
+        m.extend_from_slice(b"qrstu");
+        let out = 16 + 15 + 4 + 255 * run + 2 + 5;
+        for cut in m.len().saturating_sub(30)..=m.len() {
+            let _ = both(&m[..cut], out);
         }
     }
 }
