@@ -857,7 +857,11 @@ fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> Hot {
             let Some(Rare { used, end, pending }) = hot_lit(rest, d, o, llim) else {
                 break;
             };
-            let (_, r) = rest.split_at(used);
+            // `used <= rest.len()` (hot_lit() read that far); checked all
+            // the same, as the compiler does not prove it: no panic path.
+            let Some((_, r)) = split_at(rest, used) else {
+                break;
+            };
             rest = r;
             o = end;
             if pending.is_some() {
@@ -921,7 +925,9 @@ fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> Hot {
         else {
             break;
         };
-        let (_, r) = rest.split_at(used);
+        let Some((_, r)) = split_at(rest, used) else {
+            break;
+        };
         rest = r;
         o = end;
         if pending.is_some() {
