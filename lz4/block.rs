@@ -319,8 +319,10 @@ fn copy_exact(d: &mut [u8], s: &[u8]) -> Option<()> {
     if n >= MEMCPY_MIN {
         d.copy_from_slice(s);
     } else if n >= 16 {
+        // `i < n` throughout: no wrap, and no overflow check (a panic
+        // path) for the compiler to keep.
         let mut i = 0;
-        while n - i > 16 {
+        while n.wrapping_sub(i) > 16 {
             copy16_at(d, s, i)?;
             i += 16;
         }
@@ -478,8 +480,11 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
         let p2 = if r == 0 {
             p
         } else {
-            let q = p >> (8 * r);
-            q | (q << (8 * (8 - r)))
+            // r is 1 to 7: both shifts are 8 to 56 bits, which the masks
+            // show the compiler (no overflow check, a panic path, left).
+            let sh = 8 * (r & 7);
+            let q = p >> sh;
+            q | (q << ((64 - sh) & 63))
         };
         // stride16 is 12 to 16: two pattern stores per 32 bytes.
         let s16 = stride16.min(16);
@@ -517,11 +522,13 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
         let stop = dend.min(cap.saturating_sub(7));
         while t < stop {
             *w.get_mut(t..t.wrapping_add(8))?.first_chunk_mut::<8>()? = p;
-            t += stride;
+            // t < cap and stride <= 8: no wrap.
+            t = t.wrapping_add(stride);
         }
     }
+    // t >= offset throughout (a wrapped index would fail `get`).
     while t < dend {
-        let b = *w.get(t - offset)?;
+        let b = *w.get(t.wrapping_sub(offset))?;
         *w.get_mut(t)? = b;
         t += 1;
     }
@@ -575,7 +582,8 @@ fn read_length<Y: Yield>(
         // The eight bytes and the next one (the byte loop's invariant: the
         // byte at `ip` fits in the window).
         meter.check(*ip, op, 9)?;
-        *ip += 8;
+        // The eight bytes are in `src`: no wrap.
+        *ip = ip.wrapping_add(8);
         // len <= MAX_LENGTH before the add: no overflow, even on 32 bits.
         len = len.wrapping_add(8 * 255);
         if len > MAX_LENGTH {
@@ -689,7 +697,8 @@ fn copy_match_chunked<Y: Yield>(
             continue;
         }
         copy_match_out(d, op, offset, n).ok_or(Error::OutputTooSmall)?;
-        op += n;
+        // The match fit in `d`: no wrap.
+        op = op.wrapping_add(n);
         len -= n;
     }
     Ok(())
@@ -730,7 +739,8 @@ fn stale<Y: Yield>(meter: &Meter<'_, '_, Y>, ip: usize, op: usize, d0: usize) ->
 fn copy_chunks16(d: &mut [u8], s: &[u8]) {
     let n = d.len().min(s.len());
     let mut i = 0;
-    while n - i >= 16 {
+    // `i <= n` throughout: no wrap.
+    while n.wrapping_sub(i) >= 16 {
         let (Some(dc), Some(sc)) = (
             d.get_mut(i..).and_then(|d| d.first_chunk_mut::<16>()),
             s.get(i..).and_then(|s| s.first_chunk::<16>()),
@@ -936,7 +946,8 @@ fn hot_run(inp: &[u8], d: &mut [u8], mut o: usize, llim: usize) -> Hot {
         }
     }
     Hot {
-        used: inp.len() - rest.len(),
+        // `rest` is a tail of `inp`: no wrap.
+        used: inp.len().wrapping_sub(rest.len()),
         o,
         pending: pend,
     }

@@ -12,7 +12,7 @@
 //! reference earlier output of the same frame.
 
 use super::xxh32::{xxh32, Xxh32};
-use super::{block, le32, Budget, Error, Yield};
+use super::{advance, block, le32, Budget, Error, Yield};
 
 /// Magic number of an LZ4 frame.
 pub const MAGIC: u32 = 0x184D_2204;
@@ -144,12 +144,13 @@ fn member_kind(src: &[u8], ip: usize, first: bool) -> Result<Member, Error> {
 
 /// Length of the skippable frame at `ip` (header included).
 fn skippable_len(src: &[u8], ip: usize) -> Result<usize, Error> {
-    let size = le32(src, ip + 4).ok_or(Error::TruncatedFrame)?;
+    let size = le32(src, advance(ip, 4)?).ok_or(Error::TruncatedFrame)?;
     let len = usize::try_from(size)
         .ok()
         .and_then(|s| s.checked_add(8))
         .ok_or(Error::TruncatedFrame)?;
-    if src.len() - ip < len {
+    // len >= 8: an `ip` past the end is truncation too.
+    if src.len().saturating_sub(ip) < len {
         return Err(Error::TruncatedFrame);
     }
     Ok(len)
@@ -185,7 +186,7 @@ pub(crate) fn decode_stream<Y: Yield>(
             Member::Skippable => {
                 let len = skippable_len(src, ip)?;
                 b.skip(len)?;
-                ip += len;
+                ip = advance(ip, len)?;
             }
         }
         first = false;
@@ -204,13 +205,13 @@ fn decode_frame<Y: Yield>(
 ) -> Result<(usize, usize), Error> {
     let h = parse_header(src.get(ip..).ok_or(Error::TruncatedFrame)?)?;
     b.spend(h.header_len)?;
-    ip += h.header_len;
+    ip = advance(ip, h.header_len)?;
     let frame_start = op;
     let mut content = Xxh32::new(0);
     loop {
         let bh = le32(src, ip).ok_or(Error::TruncatedFrame)?;
         b.spend(4)?;
-        ip += 4;
+        ip = advance(ip, 4)?;
         if bh == 0 {
             break;
         }
@@ -224,7 +225,7 @@ fn decode_frame<Y: Yield>(
             .ok_or(Error::TruncatedFrame)?;
         let crc_len = if h.block_checksum { 4 } else { 0 };
         if h.block_checksum {
-            let stored = le32(src, ip + size).ok_or(Error::TruncatedFrame)?;
+            let stored = le32(src, advance(ip, size)?).ok_or(Error::TruncatedFrame)?;
             let mut hs = Xxh32::new(0);
             b.hash(&mut hs, data)?;
             b.spend(4)?;
@@ -234,12 +235,10 @@ fn decode_frame<Y: Yield>(
         }
         let start = op;
         if bh & BLOCK_UNCOMPRESSED != 0 {
-            let out = op
-                .checked_add(size)
-                .and_then(|end| dst.get_mut(op..end))
-                .ok_or(Error::OutputTooSmall)?;
+            let end = op.checked_add(size).ok_or(Error::OutputTooSmall)?;
+            let out = dst.get_mut(op..end).ok_or(Error::OutputTooSmall)?;
             b.copy(out, data)?;
-            op += size;
+            op = end;
         } else {
             let cap = dst.len().min(op.saturating_add(h.block_max));
             let window = dst.get_mut(..cap).ok_or(Error::InvalidArgument)?;
@@ -250,18 +249,19 @@ fn decode_frame<Y: Yield>(
             let out = dst.get(start..op).ok_or(Error::InvalidArgument)?;
             b.hash(&mut content, out)?;
         }
-        ip += size + crc_len;
+        ip = advance(advance(ip, size)?, crc_len)?;
     }
     if let Some(cs) = h.content_size {
         // liblz4 treats a content size of 0 as "unknown".
-        if cs != 0 && u64::try_from(op - frame_start).ok() != Some(cs) {
+        let decoded = op.checked_sub(frame_start).ok_or(Error::InvalidArgument)?;
+        if cs != 0 && u64::try_from(decoded).ok() != Some(cs) {
             return Err(Error::ContentSizeMismatch);
         }
     }
     if h.content_checksum {
         let stored = le32(src, ip).ok_or(Error::TruncatedFrame)?;
         b.spend(4)?;
-        ip += 4;
+        ip = advance(ip, 4)?;
         if content.digest() != stored {
             return Err(Error::ContentChecksum);
         }
@@ -286,10 +286,10 @@ pub fn decoded_bound(src: &[u8]) -> Result<usize, Error> {
         match member_kind(src, ip, first)? {
             Member::Frame => {
                 let h = parse_header(src.get(ip..).ok_or(Error::TruncatedFrame)?)?;
-                ip += h.header_len;
+                ip = advance(ip, h.header_len)?;
                 loop {
                     let bh = le32(src, ip).ok_or(Error::TruncatedFrame)?;
-                    ip += 4;
+                    ip = advance(ip, 4)?;
                     if bh == 0 {
                         break;
                     }
@@ -312,13 +312,13 @@ pub fn decoded_bound(src: &[u8]) -> Result<usize, Error> {
                     ip = next;
                 }
                 if h.content_checksum {
-                    ip += 4;
+                    ip = advance(ip, 4)?;
                     if ip > src.len() {
                         return Err(Error::TruncatedFrame);
                     }
                 }
             }
-            Member::Skippable => ip += skippable_len(src, ip)?,
+            Member::Skippable => ip = advance(ip, skippable_len(src, ip)?)?,
         }
         first = false;
     }

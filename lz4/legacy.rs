@@ -15,7 +15,7 @@
 //! a truncated block, 1..3 stray bytes, or a trailer that does not match.
 
 use super::frame::block_bound;
-use super::{block, le32, Budget, Error, Yield};
+use super::{advance, block, le32, Budget, Error, Yield};
 
 /// Magic number of the legacy format.
 pub const MAGIC: u32 = 0x184C_2102;
@@ -33,7 +33,7 @@ enum Step {
 }
 
 fn step(src: &[u8], ip: usize, decoded: usize) -> Result<Step, Error> {
-    let rem = src.len() - ip;
+    let rem = src.len().checked_sub(ip).ok_or(Error::TruncatedFrame)?;
     if rem == 0 {
         return Ok(Step::End);
     }
@@ -86,16 +86,17 @@ pub fn decompress<Y: Yield>(src: &[u8], dst: &mut [u8], hook: &mut Y) -> Result<
             }
             Step::Magic => {
                 b.spend(4)?;
-                ip += 4;
+                ip = advance(ip, 4)?;
             }
             Step::Block(size) => {
                 b.spend(4)?;
-                ip += 4;
-                let data = src.get(ip..ip + size).ok_or(Error::TruncatedFrame)?;
+                ip = advance(ip, 4)?;
+                let end = advance(ip, size)?;
+                let data = src.get(ip..end).ok_or(Error::TruncatedFrame)?;
                 let cap = dst.len().min(op.saturating_add(BLOCK_SIZE));
                 let window = dst.get_mut(..cap).ok_or(Error::InvalidArgument)?;
                 op = block::decode(data, window, op, op, &mut b)?;
-                ip += size;
+                ip = end;
             }
         }
     }
@@ -112,15 +113,15 @@ pub fn decoded_bound(src: &[u8]) -> Result<usize, Error> {
     loop {
         // The trailer check needs the decoded size, unknown here: accept any
         // 4-byte tail.
-        if src.len() - ip == 4 && le32(src, ip) != Some(MAGIC) {
+        if src.len().checked_sub(ip) == Some(4) && le32(src, ip) != Some(MAGIC) {
             return Ok(total);
         }
         match step(src, ip, 0)? {
             Step::End | Step::Trailer => return Ok(total),
-            Step::Magic => ip += 4,
+            Step::Magic => ip = advance(ip, 4)?,
             Step::Block(size) => {
                 total = total.saturating_add(block_bound(size, BLOCK_SIZE));
-                ip += 4 + size;
+                ip = advance(advance(ip, 4)?, size)?;
             }
         }
     }

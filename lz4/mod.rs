@@ -425,6 +425,15 @@ pub(crate) fn le32(src: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(*b))
 }
 
+/// `pos + n`, a position in the input after a field or block of `n`
+/// bytes. Positions index slices and never overflow, but where the compiler
+/// cannot prove it, a plain `+` would keep an overflow check, which is a
+/// panic (a `BUG()` in the kernel); this is an error instead.
+#[inline(always)]
+pub(crate) fn advance(pos: usize, n: usize) -> Result<usize, Error> {
+    pos.checked_add(n).ok_or(Error::TruncatedFrame)
+}
+
 /// `<[u8]>::split_at_checked()`, which needs Rust 1.80; the oldest kernel
 /// toolchain this builds with (Linux 6.12's minimum) is 1.78.
 pub(crate) fn split_at(s: &[u8], n: usize) -> Option<(&[u8], &[u8])> {

@@ -64,13 +64,16 @@ impl Xxh32 {
     pub fn update(&mut self, mut data: &[u8]) {
         self.total = self.total.wrapping_add(data.len() as u64);
         if self.buf_len > 0 {
-            let want = 16 - self.buf_len;
+            // buf_len < 16 between calls and n <= 16 - buf_len: the sum
+            // cannot wrap.
+            let want = 16usize.saturating_sub(self.buf_len);
             let n = want.min(data.len());
+            let end = self.buf_len.wrapping_add(n);
             let (head, rest) = super::split_at(data, n).unwrap_or((data, &[]));
-            if let Some(d) = self.buf.get_mut(self.buf_len..self.buf_len + n) {
+            if let Some(d) = self.buf.get_mut(self.buf_len..end) {
                 d.copy_from_slice(head);
             }
-            self.buf_len += n;
+            self.buf_len = end;
             data = rest;
             if self.buf_len < 16 {
                 return;
