@@ -23,7 +23,7 @@ use crate::arc::{self, ArcLimits};
 use crate::lz4::{DEFAULT_YIELD_INTERVAL, MIN_YIELD_INTERVAL};
 use core::ffi::c_int;
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::{bindings, prelude::*, str::CStr};
+use kernel::{bindings, prelude::*};
 
 /// Stands for `struct module`, of which only the address is used.
 #[repr(C)]
@@ -126,6 +126,25 @@ modinfo!(
     b"parm=yield_interval:Bytes of decoder progress (input + output) between two cond_resched() points, read-only (default 65536; 256..=16777216)\0"
 );
 
+/// The NUL-terminated string at `p`, without its NUL, if it is UTF-8.
+///
+/// `CStr::from_char_ptr()` would do, but it adds one to the length, an
+/// overflow check that the compiler keeps: a panic path, which the module
+/// has none of (`scripts/no-panic.sh`).
+///
+/// # Safety
+///
+/// `p` must point to a NUL-terminated string that lives and does not change
+/// for `'a`.
+unsafe fn c_text<'a>(p: *const u8) -> Option<&'a str> {
+    // SAFETY: `p` is NUL-terminated (the caller's contract).
+    let len = unsafe { bindings::strlen(p.cast()) };
+    // SAFETY: the `len` bytes before the NUL are valid and unchanged for
+    // `'a` (the caller's contract).
+    let bytes = unsafe { core::slice::from_raw_parts(p, len) };
+    core::str::from_utf8(bytes).ok()
+}
+
 /// `set` op of both parameters: parse a `u64` with `kstrtoull()`.
 ///
 /// Generic over the C character type, which is `i8` on 6.12 and `u8` on later
@@ -139,8 +158,7 @@ unsafe extern "C" fn param_set_bytes<C>(val: *const C, kp: *const bindings::kern
     // SAFETY: `kp` is one of our statics, valid for the module's lifetime.
     let kp = unsafe { &*kp };
     // SAFETY: `name` points to a NUL-terminated literal.
-    let name = unsafe { CStr::from_char_ptr(kp.name.cast()) };
-    let name = name.to_str().unwrap_or("?");
+    let name = unsafe { c_text(kp.name.cast()) }.unwrap_or("?");
 
     let mut value: u64 = 0;
     // SAFETY: the parser passes a NUL-terminated string (parameters without a
@@ -148,8 +166,7 @@ unsafe extern "C" fn param_set_bytes<C>(val: *const C, kp: *const bindings::kern
     let ret = unsafe { bindings::kstrtoull(val.cast(), 0, &mut value) };
     if ret != 0 {
         // SAFETY: as above, `val` is NUL-terminated.
-        let text = unsafe { CStr::from_char_ptr(val.cast()) };
-        let text = text.to_str().unwrap_or("<not UTF-8>");
+        let text = unsafe { c_text(val.cast()) }.unwrap_or("<not UTF-8>");
         let valid = if core::ptr::eq(kp, &ZFS_ARC_MIN_PARAM.0) {
             "0 (automatic) or 33554432 (32 MiB) up to zfs_arc_max"
         } else if core::ptr::eq(kp, &ZFS_ARC_MAX_PARAM.0) {
