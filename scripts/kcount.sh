@@ -38,14 +38,8 @@ bash "$here/guest-data.sh" "$top/out/guest" >/dev/null 2>&1
 out=$top/out/kcount
 mkdir -p "$out"
 
-# The module's rustc command, with the crate root and outputs replaced and
-# the kernel crates, lints and dep-info dropped (the shim needs only core).
-cmd=$(sed -n 's/^savedcmd_rust_lz4_rs.o := //p' "$top/out/$K/.rust_lz4_rs.o.cmd")
-[ -n "$cmd" ] || die "no rustc command in out/$K/.rust_lz4_rs.o.cmd"
-cmd=$(sed -e 's/--extern [a-z_]*//g' -e 's/--emit=dep-info=[^ ]*//' -e 's/-[WDA]clippy::[^ ]*//g' \
-	-e 's/--cfg MODULE//' -e 's/ --emit=obj=rust_lz4_rs\.o rust_lz4\.rs/ /' <<<"$cmd")
-(cd "$top/tools/kcount" && eval "RUSTC_BOOTSTRAP=1 $cmd -Amissing_docs -Aunreachable_pub --emit=obj=$out/shim.o shim.rs") ||
-	die "compiling the shim failed"
+# The shim needs only core: the module's rustc command compiles it.
+core_rustc "$kdir" "$top/out/$K" "$top/tools/kcount/shim.rs" "$out/shim.o" || die "compiling the shim failed"
 
 # core's panic entry points are never reached on valid blocks: stubs.
 nm -u "$out/shim.o" | awk '$2 !~ /^(memcpy|memmove|memset|bcmp|memcmp)$/ { print $2 }' |

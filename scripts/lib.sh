@@ -35,4 +35,21 @@ build_module() {
 		{ cat "$t/out/module-$1.log" >&2; die "module build failed"; }
 }
 
+# core_rustc KDIR MODDIR SRC OBJ: compiles SRC, a crate that needs only
+# core, to the object OBJ with the rustc command line of the module built
+# against the kernel tree KDIR in MODDIR: the kernel's target, optimisation
+# and overflow checks, less the kernel crates, the clippy lints and the
+# dep-info.  SRC and OBJ are absolute paths.
+core_rustc() {
+	local cmd
+	# Paths in it are relative to KDIR on 6.12, absolute on 7.3 (MO=).
+	cmd=$(sed -n 's/^savedcmd_[^ ]*rust_lz4_rs\.o := //p' "$2/.rust_lz4_rs.o.cmd")
+	[ -n "$cmd" ] || { echo "no rustc command in $2/.rust_lz4_rs.o.cmd" >&2; return 1; }
+	# POSIX sh: the Makefile sources this file with /bin/sh.
+	cmd=$(printf '%s\n' "$cmd" | sed -e 's/--extern [a-z_]*//g' -e 's/--emit=dep-info=[^ ]*//' \
+		-e 's/-[WDA]clippy::[^ ]*//g' -e 's/--cfg MODULE//' \
+		-e 's/ --emit=obj=[^ ]*rust_lz4_rs\.o [^ ]*rust_lz4\.rs/ /')
+	(cd "$1" && eval "RUSTC_BOOTSTRAP=1 $cmd -Amissing_docs -Aunreachable_pub --emit=obj=$4 $3")
+}
+
 die() { printf '%s: error: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }

@@ -78,7 +78,7 @@ bash "$here/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed"; exit 
 section "lint: rustfmt"
 ksrc=$CACHE/src/linux-$DEFAULT_KERNEL
 if $RUSTFMT --check --edition 2021 --config-path "$ksrc/.rustfmt.toml" \
-	"$top/rust_lz4.rs" "$top/tools/kcount/shim.rs" >"$OUT/host/rustfmt.log" 2>&1; then
+	"$top/rust_lz4.rs" "$top/tools/kcount/shim.rs" "$top/tests/no-panic-control.rs" >"$OUT/host/rustfmt.log" 2>&1; then
 	pass lint/rustfmt
 else
 	head -40 "$OUT/host/rustfmt.log"
@@ -226,6 +226,27 @@ for K in $BUILDS; do
 		else
 			pass "$K/hot-loops-in-one-page-control"
 		fi
+	fi
+	# No Rust panic path in the module: a panic is a BUG() (scripts/no-panic.sh).
+	# Control: one addition the compiler cannot bound, compiled with the
+	# module's own rustc command line, keeps its overflow check, and the
+	# check must name it.
+	if msg=$(bash "$here/no-panic.sh" "$ko"); then
+		pass "$K/no-panic-paths"
+	else
+		fail "$K/no-panic-paths" "see below"
+	fi
+	printf '%s\n' "$msg" | sed 's/^/# /'
+	ctl=$OUT/$K/no-panic-control.o
+	rm -f "$ctl"
+	if ! core_rustc "$kdir" "$OUT/$K" "$top/tests/no-panic-control.rs" "$ctl" >"$OUT/$K/no-panic-control.log" 2>&1; then
+		fail "$K/no-panic-paths-control" "compiling the control failed: see $OUT/$K/no-panic-control.log"
+	elif msg=$(bash "$here/no-panic.sh" "$ctl"); then
+		fail "$K/no-panic-paths-control" "the check passed an object with an overflow check"
+	elif grep -q panic_const_add_overflow <<<"$msg"; then
+		pass "$K/no-panic-paths-control"
+	else
+		fail "$K/no-panic-paths-control" "unexpected report: $msg"
 	fi
 	# kmemleak-test.ko (sanitizer kernels): the leak of the negative control.
 	leaker=$kdir/samples/kmemleak/kmemleak-test.ko
