@@ -120,7 +120,9 @@ def main():
         if not start:
             sys.exit(f'tcgprof: no function matches {a.annotate}')
         lo = addrs[start[0]]
-        hi = addrs[start[0] + 1] if start[0] + 1 < len(addrs) else lo + 0x10000
+        # The next symbol above it (aliases such as memmove/__memmove share
+        # an address).
+        hi = next((x for x in addrs[start[0]:] if x > lo), lo + 0x10000)
         obj, off = (a.ko, int(a.module_text, 16)) if names[start[0]].startswith('rust_lz4:') else (a.vmlinux, 0)
         dis = subprocess.run(['objdump', '-d', '--no-show-raw-insn', '-M', 'intel',
                               f'--start-address={lo - off:#x}', f'--stop-address={hi - off:#x}', obj],
