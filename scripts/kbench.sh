@@ -7,14 +7,14 @@
 # only the ratio (last column, C time / Rust time) means anything.
 #
 # Environment: KERNEL (7.3), KBENCH_CAP (bytes of each corpus, 16M),
-# KBENCH_MS (time per cell, 200), KBENCH_FILES and KBENCH_BS (comma-separated
-# corpus names and block sizes: a subset of the table), KBENCH_BOOTS (boots,
-# 1: with more, each boot's table and then the mean, lowest and highest
-# ratio of every cell; TCG's speed moves by a few per cent from one boot to
-# the next, see Documentation/benchmarks.rst), ICOUNT=1 (QEMU's -icount: the
-# guest clock counts guest instructions, so the table compares instructions
-# executed, deterministically, instead of TCG wall time, which moves with
-# the host's load).
+# KBENCH_MS (time per cell in ms, 1000), KBENCH_FILES and KBENCH_BS
+# (comma-separated corpus names and block sizes: a subset of the table),
+# KBENCH_BOOTS (boots, 1: with more, each boot's table and then the mean,
+# lowest and highest ratio of every cell; TCG's speed moves by a few per
+# cent from one boot to the next, see Documentation/benchmarks.rst),
+# ICOUNT=1 (QEMU's -icount: the guest clock counts guest instructions, so
+# the table compares instructions executed, deterministically, instead of
+# TCG wall time, which moves with the host's load).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +27,7 @@ build_module "$K"
 bash "$here/guest-data.sh" "$top/out/guest"
 bash "$here/initramfs.sh" "$kdir" "$ko" "$top/out/$K/kbench.cpio" \
 	/bin/rlz4="$top/out/guest/rlz4" /bench="$top/out/guest/bench"
-append="rlz4.suite=kbench RLZ4_KBENCH_CAP=${KBENCH_CAP:-16M} RLZ4_KBENCH_MS=${KBENCH_MS:-200}"
+append="rlz4.suite=kbench RLZ4_KBENCH_CAP=${KBENCH_CAP:-16M} RLZ4_KBENCH_MS=${KBENCH_MS:-1000}"
 [ -z "${KBENCH_FILES:-}" ] || append="$append RLZ4_KBENCH_FILES=$KBENCH_FILES"
 [ -z "${KBENCH_BS:-}" ] || append="$append RLZ4_KBENCH_BS=$KBENCH_BS"
 boots=${KBENCH_BOOTS:-1}

@@ -5,7 +5,7 @@
 # kernel's LZ4_decompress_safe()), for `make kbench` and for tuning.
 # Options on the kernel command line (the kernel hands them to /init as
 # environment): RLZ4_KBENCH_CAP (bytes of each corpus, default 16M),
-# RLZ4_KBENCH_MS (time per cell, default 200), RLZ4_KBENCH_FILES
+# RLZ4_KBENCH_MS (time per cell, default 1000), RLZ4_KBENCH_FILES
 # (comma-separated corpus names, default all of them), RLZ4_KBENCH_BS
 # (comma-separated block sizes, default 4K,128K,1M,16M).
 . /tests/lib.sh
@@ -17,6 +17,6 @@ ktap_begin 2
 ok load insmod $KO
 # Where the module's code is, for scripts/tcgprof.sh.
 echo "# kbench-text: $(cat /sys/module/rust_lz4/sections/.text 2>/dev/null)"
-rlz4 kbench --cap "${RLZ4_KBENCH_CAP:-16M}" --min-ms "${RLZ4_KBENCH_MS:-200}" \
+rlz4 kbench --cap "${RLZ4_KBENCH_CAP:-16M}" --min-ms "${RLZ4_KBENCH_MS:-1000}" \
 	${RLZ4_KBENCH_BS:+--block-sizes "$RLZ4_KBENCH_BS"} ${files:-/bench/*} 2>&1 | sed 's/^/# kbench: /'
 ok unload unload
