@@ -219,13 +219,11 @@ fn decode_frame<Y: Yield>(
         if size > h.block_max {
             return Err(Error::BadBlockSize);
         }
-        let data = ip
-            .checked_add(size)
-            .and_then(|end| src.get(ip..end))
-            .ok_or(Error::TruncatedFrame)?;
+        let data_end = advance(ip, size)?;
+        let data = src.get(ip..data_end).ok_or(Error::TruncatedFrame)?;
         let crc_len = if h.block_checksum { 4 } else { 0 };
         if h.block_checksum {
-            let stored = le32(src, advance(ip, size)?).ok_or(Error::TruncatedFrame)?;
+            let stored = le32(src, data_end).ok_or(Error::TruncatedFrame)?;
             let mut hs = Xxh32::new(0);
             b.hash(&mut hs, data)?;
             b.spend(4)?;
@@ -249,7 +247,7 @@ fn decode_frame<Y: Yield>(
             let out = dst.get(start..op).ok_or(Error::InvalidArgument)?;
             b.hash(&mut content, out)?;
         }
-        ip = advance(advance(ip, size)?, crc_len)?;
+        ip = advance(data_end, crc_len)?;
     }
     if let Some(cs) = h.content_size {
         // liblz4 treats a content size of 0 as "unknown".
