@@ -67,6 +67,56 @@ fn rule_literal_length_extension() {
     }
 }
 
+/// A block that is one literal run takes its own path (`literal_block()` in
+/// lz4/block.rs): every length around the encoding's steps, every capacity
+/// around the run, a wrong run length either way, a match nibble, and each
+/// length field cut short, against liblz4.
+#[test]
+fn rule_single_literal_run_blocks() {
+    let lengths = (0usize..=600).chain([4079, 4080, 4081, 4095, 4096, 4097, 65536, 131072]);
+    for n in lengths {
+        let data: Vec<u8> = (0..n).map(|i| (i * 13 + 5) as u8).collect();
+        let b = lits(&data);
+        for cap in [n.saturating_sub(1), n, n + 1, n + 64, n + 300] {
+            let got = both(&b, cap);
+            if cap >= n {
+                assert_eq!(got.as_deref(), Ok(&data[..]), "n={n} cap={cap}");
+            } else {
+                assert!(got.is_err(), "n={n} cap={cap} accepted");
+            }
+        }
+        // One literal more or fewer than the length says.
+        let mut longer = b.clone();
+        longer.push(0x55);
+        assert!(
+            both(&longer, n + 64).is_err(),
+            "n={n} with a trailing byte accepted"
+        );
+        if n > 0 {
+            assert!(
+                both(&b[..b.len() - 1], n + 64).is_err(),
+                "n={n} short of a byte accepted"
+            );
+        }
+        // The match nibble of the last sequence is never read.
+        let mut nibble = b.clone();
+        nibble[0] |= 0x07;
+        assert_eq!(
+            both(&nibble, n + 64).as_deref(),
+            Ok(&data[..]),
+            "n={n} nibble"
+        );
+        // Cut inside the length field.
+        let field = b.len() - n;
+        for cut in 1..field {
+            assert!(
+                both(&b[..cut], n + 64).is_err(),
+                "n={n} cut at {cut} accepted"
+            );
+        }
+    }
+}
+
 #[test]
 fn rule_match_copy_and_overlap() {
     // "abcd" + match(offset 4, len 8) + 8 literals
