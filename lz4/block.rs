@@ -1321,18 +1321,8 @@ pub(crate) fn decode<Y: Yield>(
     // A block that is one literal run, which is what a compressor emits for
     // data it cannot compress: one copy, without the loops' setup (which
     // under TCG cost incompressible 4 KiB blocks 2-3 % against C).
-    if let Some((ip, len)) = literal_block(src) {
-        let cost = src.len().saturating_add(len);
-        if let Some(end) = op0.checked_add(len) {
-            if low <= op0 && b.fits(cost) {
-                if let (Some(d), Some(s)) = (dst.get_mut(op0..end), src.get(ip..)) {
-                    if copy_exact(d, s).is_some() {
-                        b.account(cost);
-                        return Ok(end);
-                    }
-                }
-            }
-        }
+    if let Some(end) = copy_literal_block(src, dst, op0, low, b) {
+        return Ok(end);
     }
     // A block whose whole work (all of its input, all of the output room)
     // fits in the budget window cannot reach a yield point: decode it
@@ -1391,6 +1381,28 @@ fn literal_block(src: &[u8]) -> Option<(usize, usize)> {
     let len = RUN_MASK + 255 * ff + last;
     // `i <= rest.len()`: `rest[i - 1]` was read.
     (rest.len().wrapping_sub(i) == len && len <= MAX_LENGTH).then_some((i.wrapping_add(1), len))
+}
+
+/// Decodes `src` into `dst[op0..]` if it is a single literal run
+/// ([`literal_block`]) that fits in the output and in the budget window,
+/// and accounts its work; `None` leaves the block to [`decode_body`].
+#[inline(always)]
+fn copy_literal_block<Y: Yield>(
+    src: &[u8],
+    dst: &mut [u8],
+    op0: usize,
+    low: usize,
+    b: &mut Budget<'_, Y>,
+) -> Option<usize> {
+    let (ip, len) = literal_block(src)?;
+    let cost = src.len().saturating_add(len);
+    if low > op0 || !b.fits(cost) {
+        return None;
+    }
+    let end = op0.checked_add(len)?;
+    copy_exact(dst.get_mut(op0..end)?, src.get(ip..)?)?;
+    b.account(cost);
+    Some(end)
 }
 
 /// [`decode`] itself.
