@@ -50,9 +50,9 @@ nm -u "$out/shim.o" | awk '$2 !~ /^(memcpy|memmove|memset|bcmp|memcmp)$/ { print
 			"${sym//[^A-Za-z0-9_]/_}" "$sym" "${sym//[^A-Za-z0-9_]/_}"
 	done >"$out/stubs.c"
 # Both objects copy with the kernel's memcpy and memmove, not glibc's.
-kmem="--redefine-sym memcpy=kcount_memcpy --redefine-sym memmove=kcount_memmove"
-objcopy $kmem "$out/shim.o" "$out/rust.o"
-objcopy $kmem "$kdir/lib/lz4/lz4_decompress.o" "$out/c.o"
+kmem=(--redefine-sym memcpy=kcount_memcpy --redefine-sym memmove=kcount_memmove)
+objcopy "${kmem[@]}" "$out/shim.o" "$out/rust.o"
+objcopy "${kmem[@]}" "$kdir/lib/lz4/lz4_decompress.o" "$out/c.o"
 gcc -O2 -no-pie -o "$out/driver" "$top/tools/kcount/driver.c" "$out/stubs.c" \
 	"$out/rust.o" "$out/c.o" -llz4
 
