@@ -23,17 +23,24 @@ append="rlz4.suite=balloon rlz4.balloon_seconds=$secs"
 hostlog=${log%.log}.host.log
 # A unix socket path is limited to 108 bytes: keep it short.
 sock=$(mktemp -u /tmp/rlz4-qmp.XXXXXX)
-rm -f "$log"
-# Boot, about 60 s after the stress for the suite's end, TCG slack.
-bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$initrd" "$log" \
-	--mem 2G --smp 2 --balloon --qmp "$sock" --append "$append" \
-	--timeout $((secs * 2 + 300)) &
-qpid=$!
-hrc=0
-python3 "$here/balloon.py" --qmp "$sock" --console "$log" --mem 2G --low "${BALLOON_LOW:-512M}" ${BALLOON_HOST_ARGS:-} \
-	--timeout $((secs * 2 + 240)) >"$hostlog" 2>&1 || hrc=$?
-wait $qpid
-rm -f "$sock"
+for try in 1 2; do
+	rm -f "$log"
+	# Boot, about 60 s after the stress for the suite's end, TCG slack.
+	bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$initrd" "$log" \
+		--mem 2G --smp 2 --balloon --qmp "$sock" --append "$append" \
+		--timeout $((secs * 2 + 300)) &
+	qpid=$!
+	hrc=0
+	python3 "$here/balloon.py" --qmp "$sock" --console "$log" --mem 2G --low "${BALLOON_LOW:-512M}" ${BALLOON_HOST_ARGS:-} \
+		--timeout $((secs * 2 + 240)) >"$hostlog" 2>&1 || hrc=$?
+	qrc=0
+	wait $qpid || qrc=$?
+	rm -f "$sock"
+	[ $try = 1 ] && qemu_aborted "$log" $qrc || break
+	# QEMU itself aborted: an emulator bug, not a result.  Once more.
+	mv "$hostlog" "${hostlog%.log}.qemu-abort.log"
+	qemu_abort_set_aside "$log" "$label"
+done
 res=$(python3 "$here/ktap.py" "$log" --label "$label")
 echo "$res" | sed '$d' | grep -v '^ok .*/\(guest_finished\|ktap_plan\|no_kernel_problems\|taint\)$' || true
 # The suite's figures.

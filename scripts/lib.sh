@@ -31,6 +31,7 @@ build_module() {
 	d=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 	t=$(dirname "$d")
 	kdir=$(bash "$d/kernel.sh" build "$1")
+	mkdir -p "$t/out"
 	ko=$(bash "$d/module.sh" "$kdir" "$t/out/$1" 2>"$t/out/module-$1.log") ||
 		{ cat "$t/out/module-$1.log" >&2; die "module build failed"; }
 }
@@ -53,3 +54,18 @@ core_rustc() {
 }
 
 die() { printf '%s: error: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
+
+# qemu_aborted LOG RC: true when QEMU itself died on one of its own
+# assertions (exit status 134, SIGABRT, and its "Assertion ... failed" line
+# in LOG, which holds QEMU's stderr).  That is an emulator bug, not a
+# guest's result: the boot is retried once (Documentation/testing.rst).
+qemu_aborted() {
+	[ "$2" = 134 ] && grep -aq 'qemu-system-x86_64: .*Assertion .* failed' "$1"
+}
+
+# qemu_abort_set_aside LOG LABEL: keeps the log of a boot in which QEMU
+# aborted as *.qemu-abort.log and says that the boot runs once more.
+qemu_abort_set_aside() {
+	mv "$1" "${1%.log}.qemu-abort.log"
+	echo "# $2: QEMU itself aborted ($(grep -a -m1 'Assertion' "${1%.log}.qemu-abort.log" | tr -d '\r' | cut -c1-160)), booting once more"
+}
