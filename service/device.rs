@@ -222,7 +222,8 @@ fn bench(arg: u64) -> Result {
             n = r.map_err(to_kernel_error)?;
             hook.point()?;
 
-            // The C decoder cannot yield; its time is not a stretch of ours.
+            // The C decoder cannot yield; its time is not counted in our
+            // stretches between yields.
             let (c, t2, t3) = hook.outside(|| {
                 let t2 = resched::now();
                 // SAFETY: the buffers are valid for the given sizes, which
