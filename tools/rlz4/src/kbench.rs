@@ -7,7 +7,9 @@
 //! rlz4 kbench [--device PATH] [--block-sizes 4K,128K,1M,16M] [--cap BYTES]
 //!             [--min-ms MS] FILE...
 //!     (guest) Rust decoder vs the kernel's LZ4_decompress_safe(), per file
-//!     and block size: ratio of C time to Rust time (> 1: Rust is faster)
+//!     and block size: ratio of C time to Rust time (> 1: Rust is faster);
+//!     with several files, then one "(all)" row per block size: the times
+//!     summed over the files, i.e. decoding the whole corpus once
 //! rlz4 kbench --hold SECONDS [--device PATH] FILE
 //!     one BENCH request lasting at least SECONDS (lockup and signal tests)
 //! ```
@@ -175,6 +177,23 @@ fn bench_file(
     Ok((rust.max(1), c, bytes))
 }
 
+/// Name of the rows that sum every file of the run at one block size.
+const ALL: &str = "(all)";
+
+/// One row of the table: MB/s of each decoder and the C/Rust time ratio.
+fn print_row(name: &str, bs: usize, rust: u64, c: u64, bytes: u64) {
+    let mbs = |ns: u64| bytes as f64 * 1e3 / ns.max(1) as f64;
+    println!(
+        "{:<12} {:>6} {:>10} {:>10.0} {:>10.0} {:>7.3}",
+        name,
+        fmt_size(bs),
+        bytes,
+        mbs(rust),
+        mbs(c),
+        c as f64 / rust.max(1) as f64
+    );
+}
+
 fn table(o: &Opts) -> Result<(), String> {
     let dev = Device::open(&o.device).map_err(|e| format!("{}: {e}", o.device))?;
     println!(
@@ -186,26 +205,26 @@ fn table(o: &Opts) -> Result<(), String> {
         "file", "block", "bytes", "rust MB/s", "C MB/s", "C/Rust"
     );
     let mut logs = Vec::new();
+    // Per block size: the whole corpus, (Rust ns, C ns, bytes).
+    let mut whole = vec![(0u64, 0u64, 0u64); o.block_sizes.len()];
     for f in &o.files {
         let name = f
             .file_name()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let data = read(f, o.cap)?;
-        for &bs in &o.block_sizes {
+        for (&bs, w) in o.block_sizes.iter().zip(whole.iter_mut()) {
             let (rust, c, bytes) = bench_file(&dev, &data, bs, o.min_ms)?;
-            let mbs = |ns: u64| bytes as f64 * 1e3 / ns.max(1) as f64;
             let ratio = c as f64 / rust.max(1) as f64;
             logs.push(ratio.ln());
-            println!(
-                "{:<12} {:>6} {:>10} {:>10.0} {:>10.0} {:>7.3}",
-                name,
-                fmt_size(bs),
-                bytes,
-                mbs(rust),
-                mbs(c),
-                ratio
-            );
+            print_row(&name, bs, rust, c, bytes);
+            *w = (w.0 + rust, w.1 + c, w.2 + bytes);
+        }
+    }
+    if o.files.len() > 1 {
+        println!("whole corpus, every file once, per block size:");
+        for (&bs, &(rust, c, bytes)) in o.block_sizes.iter().zip(&whole) {
+            print_row(ALL, bs, rust, c, bytes);
         }
     }
     if !logs.is_empty() {
