@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 """Where QEMU's TCG spends its time in the decoders (scripts/tcgprof.sh).
 
-    tcgprof.py PERF_DATA KO MODULE_TEXT VMLINUX [--annotate FUNC]
+    tcgprof.py PERF_DATA KO SECTIONS VMLINUX [--annotate FUNC]
 
 PERF_DATA is a `perf record --call-graph=dwarf` of a QEMU run with
 `-perfmap`, which names each piece of translated code after the guest
 instruction it comes from ("guest-0x..."). A sample in translated code is
 charged to that guest instruction; a sample in QEMU itself (a TB lookup, a
 flags helper, a TLB fill) to the first guest instruction up its call chain.
-Guest addresses are resolved with the module's symbols (KO, loaded at
-MODULE_TEXT) and the kernel's (VMLINUX).
+Guest addresses are resolved with the module's symbols (KO, whose text
+sections were loaded where SECTIONS says: ".text=0x...,.text.foo=0x...",
+from /sys/module/rust_lz4/sections) and the kernel's (VMLINUX).
 """
 import argparse
 import bisect
@@ -20,17 +21,36 @@ import subprocess
 import sys
 
 
-def symbols(ko, base, vmlinux):
+def sections(arg):
+    """{section: load address} from "NAME=ADDR,..." (a bare ADDR is .text)."""
+    out = {}
+    for item in arg.split(','):
+        name, _, addr = item.rpartition('=')
+        out[name or '.text'] = int(addr, 16)
+    return out
+
+
+def symbols(ko, bases, vmlinux):
+    """Sorted (addresses, names, sections) of the module's functions, each
+    placed in its loaded section, and of the kernel's."""
     syms = []
-    for binary, offset, tag in ((ko, base, 'rust_lz4:'), (vmlinux, 0, '')):
-        out = subprocess.run(['nm', '--defined-only', binary], capture_output=True,
-                             text=True, check=True).stdout
-        for line in out.splitlines():
-            f = line.split()
-            if len(f) == 3 and f[1] in 'tTwW':
-                syms.append((int(f[0], 16) + offset, tag + f[2]))
+    # objdump -t: VALUE FLAGS... SECTION SIZE NAME; values are
+    # section-relative in a .ko.
+    out = subprocess.run(['objdump', '-t', ko], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.splitlines():
+        m = re.match(r'([0-9a-f]{16}) .{7} (\S+)\s+[0-9a-f]+\s+(\S+)$', line)
+        if m and m.group(2) in bases and ' F ' in line:
+            syms.append((int(m.group(1), 16) + bases[m.group(2)], 'rust_lz4:' + m.group(3),
+                         m.group(2)))
+    out = subprocess.run(['nm', '--defined-only', vmlinux], capture_output=True,
+                         text=True, check=True).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3 and f[1] in 'tTwW':
+            syms.append((int(f[0], 16), f[2], None))
     syms.sort()
-    return [a for a, _ in syms], [n for _, n in syms]
+    return [a for a, _, _ in syms], [n for _, n, _ in syms], [x for _, _, x in syms]
 
 
 def demangle(names):
@@ -57,12 +77,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('perf_data')
     ap.add_argument('ko')
-    ap.add_argument('module_text')
+    ap.add_argument('sections', help='NAME=ADDR,... of the module\'s text sections')
     ap.add_argument('vmlinux')
     ap.add_argument('--annotate', metavar='FUNC', help='per-instruction shares of FUNC')
     ap.add_argument('--top', type=int, default=12)
     a = ap.parse_args()
-    addrs, names = symbols(a.ko, int(a.module_text, 16), a.vmlinux)
+    bases = sections(a.sections)
+    addrs, names, secs = symbols(a.ko, bases, a.vmlinux)
 
     def func(pc):
         i = bisect.bisect_right(addrs, pc) - 1
@@ -73,6 +94,7 @@ def main():
     total = 0
     by_func = collections.Counter()    # (function, 'code' | 'qemu')
     by_pc = collections.Counter()
+    unowned = collections.Counter()    # QEMU function hit, no guest frame found
     guest = re.compile(r'guest-0x([0-9a-f]+)')
     for sample in script.split('\n\n'):
         lines = sample.strip().splitlines()
@@ -91,6 +113,8 @@ def main():
             where = 'qemu'
         else:
             by_func[('(QEMU, no guest code on the stack)', 'qemu')] += 1
+            leaf = lines[1].split(None, 1) if len(lines) > 1 else []
+            unowned[leaf[1] if len(leaf) > 1 else '?'] += 1
     if not total:
         sys.exit('tcgprof: no QEMU samples in ' + a.perf_data)
     dem = demangle(sorted({f for f, _ in by_func}))
@@ -115,6 +139,10 @@ def main():
         merged[f] += n
     for f, n in merged.most_common(a.top):
         print(f'  {100 * n / total:6.2f}%  {dem.get(f, f)[:110]}')
+    print('where QEMU was when no guest code was found on the stack (helpers called from\n'
+          'translated code land here when perf cannot unwind through it):')
+    for f, n in unowned.most_common(6):
+        print(f'  {100 * n / total:6.2f}%  {f[:110]}')
     if a.annotate:
         start = [i for i, n in enumerate(names) if a.annotate in n or a.annotate in dem.get(n, '')]
         if not start:
@@ -123,8 +151,9 @@ def main():
         # The next symbol above it (aliases such as memmove/__memmove share
         # an address).
         hi = next((x for x in addrs[start[0]:] if x > lo), lo + 0x10000)
-        obj, off = (a.ko, int(a.module_text, 16)) if names[start[0]].startswith('rust_lz4:') else (a.vmlinux, 0)
-        dis = subprocess.run(['objdump', '-d', '--no-show-raw-insn', '-M', 'intel',
+        sec = secs[start[0]]
+        obj, off, only = (a.ko, bases[sec], ['-j', sec]) if sec else (a.vmlinux, 0, [])
+        dis = subprocess.run(['objdump', '-d', '--no-show-raw-insn', '-M', 'intel', *only,
                               f'--start-address={lo - off:#x}', f'--stop-address={hi - off:#x}', obj],
                              capture_output=True, text=True).stdout
         print(f'{dem.get(names[start[0]], names[start[0]])}: % of samples per instruction')

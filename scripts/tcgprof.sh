@@ -34,7 +34,8 @@ QEMU_PERFMAP=1 perf record -q -e cpu-clock -F 2000 --call-graph=dwarf,4096 -o "$
 	bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$out/initrd.cpio" "$out/console.log" \
 	--mem 2G --smp 1 --timeout 1800 \
 	--append "rlz4.suite=kbench RLZ4_KBENCH_FILES=${FILE:-json} RLZ4_KBENCH_BS=${BS:-4K} RLZ4_KBENCH_CAP=${CAP:-4M} RLZ4_KBENCH_MS=${MS:-5000}"
-text=$(sed -n 's/^# kbench-text: \(0x[0-9a-f]*\).*/\1/p' "$out/console.log" | tr -d '\r' | head -1)
+# SECTION=ADDRESS for each of the module's text sections.
+text=$(sed -n 's/^# kbench-text: \(0x[0-9a-f]*\) \(\.text[^ ]*\).*/\2=\1/p' "$out/console.log" | tr -d '\r' | paste -sd, -)
 [ -n "$text" ] || die "no module address in $out/console.log"
 grep -a 'kbench:' "$out/console.log" | sed 's/^# kbench: //' | tr -d '\r'
 python3 "$here/tcgprof.py" "$out/perf.data" "$ko" "$text" "$kdir/vmlinux" ${ANNOTATE:+--annotate "$ANNOTATE"}
