@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * C glue for rust_lz4: only what the Rust side cannot reach through the
- * bindings of every supported kernel (6.12 has no procfs, seq_file,
- * miscdevice or debugfs bindings), and kernel interfaces that exist only as
- * inline functions or macros.  No logic lives here.
+ * kernel crate or the bindings of every supported kernel (6.12 has no
+ * procfs, seq_file, miscdevice, debugfs or delayed-work abstractions), and
+ * kernel interfaces that exist only as inline functions or macros.  No logic
+ * lives here.  glue.rs is its only caller.
  */
 #include <linux/debugfs.h>
 #include <linux/jiffies.h>
@@ -16,9 +17,6 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
-#include <linux/slab.h>
-#include <linux/timekeeping.h>
-#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
 #include "glue.h"
@@ -81,14 +79,14 @@ void rust_lz4_misc_deregister(void)
 	misc_deregister(&rust_lz4_misc);
 }
 
-struct dentry *rust_lz4_debugfs_create(bool *test_disable_yield,
-				       bool *test_freeze_limits)
+struct dentry *rust_lz4_debugfs_dir(const char *name)
 {
-	struct dentry *dir = debugfs_create_dir("rust_lz4", NULL);
+	return debugfs_create_dir(name, NULL);
+}
 
-	debugfs_create_bool("test_disable_yield", 0600, dir, test_disable_yield);
-	debugfs_create_bool("test_freeze_limits", 0600, dir, test_freeze_limits);
-	return dir;
+void rust_lz4_debugfs_bool(const char *name, struct dentry *dir, bool *flag)
+{
+	debugfs_create_bool(name, 0600, dir, flag);
 }
 
 void rust_lz4_debugfs_remove(struct dentry *dir)
@@ -106,38 +104,8 @@ bool rust_lz4_fatal_signal_pending(void)
 	return fatal_signal_pending(current);
 }
 
-u64 rust_lz4_ktime_ns(void)
-{
-	return ktime_get_ns();
-}
-
-void *rust_lz4_kvzalloc(size_t size)
-{
-	return kvzalloc(size, GFP_KERNEL_ACCOUNT);
-}
-
-void rust_lz4_kvfree(void *p)
-{
-	kvfree(p);
-}
-
-int rust_lz4_copy_struct_from_user(void *dst, size_t ksize, u64 src, size_t usize)
-{
-	return copy_struct_from_user(dst, ksize, u64_to_user_ptr(src), usize);
-}
-
-unsigned long rust_lz4_copy_from_user(void *to, u64 from, unsigned long n)
-{
-	return copy_from_user(to, u64_to_user_ptr(from), n);
-}
-
-unsigned long rust_lz4_copy_to_user(u64 to, const void *from, unsigned long n)
-{
-	return copy_to_user(u64_to_user_ptr(to), from, n);
-}
-
 /*
- * Re-evaluation of the ARC limits when total RAM changes (follow.rs): a
+ * Re-evaluation of the ARC limits when total RAM changes (arc/follow.rs): a
  * self-requeueing delayed work calls the Rust function every period, and a
  * memory hotplug notifier runs it at once on MEM_ONLINE / MEM_OFFLINE.  There
  * is no notifier for a virtio balloon, which changes totalram_pages() through

@@ -9,23 +9,27 @@
 //! at runtime.  This module
 //!
 //! - registers `zfs_arc_min` / `zfs_arc_max` read-only (0444), accepted only
-//!   at load time and validated against the OpenZFS rules ([`params`], [`arc`]);
-//! - reports the effective limits in `/proc/rust_lz4/arcstats`, in the
-//!   `name type data` form of OpenZFS's `arcstats` ([`arcstats`]), and
-//!   recomputes them when total RAM changes (balloon, hotplug) ([`follow`]);
+//!   at load time and validated against the OpenZFS rules, reports the
+//!   effective limits in `/proc/rust_lz4/arcstats`, in the `name type data`
+//!   form of OpenZFS's `arcstats`, and recomputes them when total RAM changes
+//!   (balloon, hotplug): the ARC half, [`arc`];
 //! - decompresses LZ4 (raw blocks, the ZFS framing, LZ4 frames, legacy
 //!   frames) with a decoder that is memory-safe on any input ([`lz4`]),
 //!   yielding the CPU at bounded intervals and stopping on fatal signals,
 //!   for kernel code ([`service::decompress`]) and, through
-//!   `/dev/rust_lz4`, for userspace ([`service::device`]).
+//!   `/dev/rust_lz4`, for userspace ([`service::device`]): the
+//!   decompression half, [`lz4`] and [`service`].
+//!
+//! The crate root owns what both halves share: [`glue`], the one seam to C
+//! (every call into C is there, behind safe types), [`params`], the
+//! hand-made read-only parameters, and the debugfs directory of their test
+//! switches.  Neither half uses the other.
 //!
 //! See `Documentation/rust_lz4.rst`.
 
-use kernel::prelude::*;
+use kernel::{c_str, prelude::*};
 
 pub mod arc;
-mod arcstats;
-mod follow;
 mod glue;
 pub mod lz4;
 mod params;
@@ -38,34 +42,33 @@ module! {
     license: "GPL",
 }
 
-/// The loaded module: owns `/dev/rust_lz4` and `/proc/rust_lz4`, and the
-/// re-evaluation of the limits.  Fields drop in order: the re-evaluation
-/// stops before the rest goes away.
+/// The loaded module: its two halves, and what they share.  Fields drop in
+/// order: the ARC half stops following RAM before the device goes away.
 struct RustLz4 {
-    _follow: follow::Follow,
+    _arc: arc::Arc,
     _device: service::device::Device,
-    _arcstats: arcstats::ProcFile,
+    _debugfs: glue::DebugfsDir,
 }
 
 impl kernel::Module for RustLz4 {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let limits = params::effective_limits()?;
-        service::resched::set_interval(params::yield_interval()?);
-        let (min, max) = params::values();
-        pr_info!(
-            "zfs_arc_min={} zfs_arc_max={}: c_min={} c_max={} (RAM {} bytes)\n",
-            min,
-            max,
-            limits.c_min,
-            limits.c_max,
-            limits.allmem
-        );
-        let arcstats = arcstats::ProcFile::new(limits)?;
+        // Every parameter is checked before anything is registered.
+        let limits = arc::load_limits()?;
+        service::resched::configure()?;
+        arc::announce(&limits);
+        let arc = arc::Arc::start(limits)?;
         let device = service::device::Device::register()?;
+        // The test switches of both halves (Documentation/testing.rst).
+        let debugfs = glue::DebugfsDir::new(c_str!("rust_lz4"))?;
+        debugfs.switch(
+            c_str!("test_disable_yield"),
+            service::resched::test_switch(),
+        );
+        debugfs.switch(c_str!("test_freeze_limits"), arc::test_switch());
         Ok(RustLz4 {
-            _follow: follow::Follow::start(limits.allmem)?,
+            _arc: arc,
             _device: device,
-            _arcstats: arcstats,
+            _debugfs: debugfs,
         })
     }
 }

@@ -54,7 +54,7 @@ fi
 # (as `git archive` of a checkout would give, without tools/ and out/).
 src=$out/src/rust_lz4-$ver
 mkdir -p "$src"
-cp -r "$top"/Kbuild "$top"/*.rs "$top"/*.[ch] "$top"/lz4 "$top"/service "$top"/include \
+cp -r "$top"/Kbuild "$top"/*.rs "$top"/*.[ch] "$top"/arc "$top"/lz4 "$top"/service "$top"/include \
 	"$top"/dkms.conf "$top"/Makefile "$src"/
 
 # dkms's own trees go to OUTDIR; the kernel is the test kernel tree.

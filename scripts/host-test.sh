@@ -34,7 +34,7 @@ KLINTS=(-D warnings -D non_ascii_idents -D unsafe_op_in_unsafe_fn -D missing_doc
         -D clippy::panic -D clippy::unreachable -D clippy::todo -D clippy::unimplemented)
 
 step "rustfmt"
-rustfmt --check --edition 2021 "$ROOT"/lz4/*.rs "$CRATE"/src/*.rs "$CRATE"/src/bench/*.rs \
+rustfmt --check --edition 2021 "$ROOT"/lz4/*.rs "$ROOT"/service/uapi.rs "$CRATE"/src/*.rs "$CRATE"/src/bench/*.rs \
     "$CRATE"/tests/*.rs "$CRATE"/kcheck/src/lib.rs "$CRATE"/fuzz/fuzz_targets/*.rs
 
 step "clippy: lz4/ as a no_std crate with the kernel lint flags"

@@ -25,9 +25,12 @@ grep -q '^CONFIG_RUST=y' "$kdir/.config" || die "$kdir has no CONFIG_RUST=y"
 mkdir -p "$out"
 # Refresh the symlink farm: sources can be added or removed.
 find "$out" -maxdepth 1 -type l -delete
-for f in "$top"/Kbuild "$top"/*.rs "$top"/*.[ch] "$top"/lz4 "$top"/service "$top"/include; do
+for f in "$top"/Kbuild "$top"/*.rs "$top"/*.[ch] "$top"/arc "$top"/lz4 "$top"/service "$top"/include; do
 	[ -e "$f" ] && ln -s "$f" "$out/"
 done
+
+# The ioctl ABI: service/uapi.rs against the C header, before any build.
+bash "$here/abi-check.sh" >&2 || die "service/uapi.rs does not match include/uapi/linux/rust_lz4.h"
 
 make -C "$kdir" M="$out" $(kmake_args) "$@" modules >&2
 echo "$out/rust_lz4.ko"

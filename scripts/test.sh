@@ -7,7 +7,7 @@
 #   2. lints: rustfmt, and a CLIPPY=1 module build per kernel with no warning
 #      (the module under test is a plain build: scripts/hot-pages.sh checks
 #      that its decoder hot loops each lie within one page);
-#   3. host tests: the ARC rules (arc.rs), the harness's own judge, and the
+#   3. host tests: the ARC rules (arc/rules.rs), the harness's own judge, and the
 #      decoder crate's suite (scripts/host-test.sh);
 #   4. guest suites in QEMU on each kernel: parameters at two RAM sizes, the
 #      device, hostile use, and on PREEMPT_NONE 6.12 the soft-lockup test
@@ -85,8 +85,8 @@ else
 	fail lint/rustfmt "run: rustfmt --edition 2021 --config-path $ksrc/.rustfmt.toml rust_lz4.rs (formats every module it declares)"
 fi
 
-section "host: ARC rules (arc.rs)"
-if $RUSTC --edition 2021 --test -o "$OUT/host/arc_tests" "$top/arc.rs" >"$OUT/host/arc.log" 2>&1 &&
+section "host: ARC rules (arc/rules.rs)"
+if $RUSTC --edition 2021 --test -o "$OUT/host/arc_tests" "$top/arc/rules.rs" >"$OUT/host/arc.log" 2>&1 &&
 	"$OUT/host/arc_tests" >>"$OUT/host/arc.log" 2>&1; then :; fi
 grep -E '^test |^test result' "$OUT/host/arc.log"
 c=$(cargo_counts "$OUT/host/arc.log")
@@ -117,6 +117,40 @@ if [ -z "$qa_bad" ]; then
 else
 	fail host/qemu_abort_retry_only_on_qemu_abort "qemu_aborted (scripts/lib.sh) wrong on:$qa_bad"
 fi
+
+section "host: ioctl ABI, Rust against the C header (scripts/abi-check.sh)"
+# Every module build runs the check; here it runs once more, and on copies
+# with a planted mismatch, each of which it must refuse by name.
+d=$OUT/host/abi
+mkdir -p "$d"
+hdr=$top/include/uapi/linux/rust_lz4.h rs=$top/service/uapi.rs
+if bash "$here/abi-check.sh" >"$d/ok.log" 2>&1; then
+	pass host/abi-check
+	cat "$d/ok.log"
+else
+	cat "$d/ok.log"
+	fail host/abi-check "service/uapi.rs does not match the C header"
+fi
+# abi_control NAME EXPECT HEADER UAPI_RS: the check must fail, naming EXPECT.
+abi_control() {
+	if bash "$here/abi-check.sh" "$3" "$4" >"$d/$1.log" 2>&1; then
+		fail "host/abi-check-control/$1" "a planted mismatch passed"
+	elif grep -q "$2" "$d/$1.log"; then
+		pass "host/abi-check-control/$1"
+		grep -m1 "$2" "$d/$1.log" | sed 's/^/# /'
+	else
+		cat "$d/$1.log"
+		fail "host/abi-check-control/$1" "refused without naming $2"
+	fi
+}
+sed 's/_IO(RUST_LZ4_IOC_MAGIC, 0x02)/_IO(RUST_LZ4_IOC_MAGIC, 0x04)/' "$hdr" >"$d/ioctl.h"
+abi_control ioctl-number "IOC_BENCH differs" "$d/ioctl.h" "$rs"
+awk '/__u64 src_len;/ && !done { getline n; print n; print; done = 1; next } { print }' "$hdr" >"$d/order.h"
+abi_control field-order "offset of Decompress.src_len differs" "$d/order.h" "$rs"
+sed 's/^    pub rust_ns: u64,/    pub rust_ns: u32,/' "$rs" >"$d/width.rs"
+abi_control field-width "size of Bench.rust_ns differs" "$hdr" "$d/width.rs"
+sed 's/^#define RUST_LZ4_MAX_SRC.*/&\n#define RUST_LZ4_MAX_ITER 5/' "$hdr" >"$d/extra.h"
+abi_control header-only "RUST_LZ4_MAX_ITER" "$d/extra.h" "$rs"
 
 if [ -x "$here/host-test.sh" ]; then
 	section "host: decoder (scripts/host-test.sh)"

@@ -9,66 +9,39 @@
 //! are owned by this module, so the module cannot be unloaded while the
 //! device is open.
 
-use super::kvbuf::KvBuf;
 use super::resched::{self, KernelYield};
-use super::uapi::{self, Abi};
+use super::uapi;
 use super::{errno, stats, to_kernel_error};
-use crate::glue;
+use crate::glue::{self, Ioctl, MiscDevice, UserStruct};
 use crate::lz4::{self, Format};
-use core::ffi::{c_long, c_uint, c_ulong};
 use core::mem::size_of;
 use kernel::{bindings, prelude::*};
 
-/// `/dev/rust_lz4` and the debugfs test switches; unregistered on drop.
+/// `/dev/rust_lz4`; unregistered on drop.
 pub(crate) struct Device {
-    debugfs: *mut glue::Dentry,
+    _misc: MiscDevice,
 }
-
-// SAFETY: the pointer is only handed back to `debugfs_remove()`, which may be
-// called from any thread.
-unsafe impl Send for Device {}
-// SAFETY: no method uses the pointer through `&self`.
-unsafe impl Sync for Device {}
 
 impl Device {
-    /// Registers the device.
+    /// Registers the device; `EBUSY` while another `Device` exists.
     pub(crate) fn register() -> Result<Self> {
-        // SAFETY: `ioctl` is valid for as long as the module is loaded, and
-        // the fops hold a module reference while the device is open.
-        let ret = unsafe { glue::rust_lz4_misc_register(ioctl) };
-        if ret != 0 {
-            return Err(Error::from_errno(ret));
-        }
-        // SAFETY: the flag is a static; debugfs failures are not fatal (the
-        // test switch is then absent) and `debugfs_remove()` ignores them.
-        let debugfs = unsafe {
-            glue::rust_lz4_debugfs_create(resched::test_switch(), crate::follow::test_switch())
-        };
-        Ok(Device { debugfs })
+        Ok(Device {
+            _misc: MiscDevice::register::<Commands>()?,
+        })
     }
 }
 
-impl Drop for Device {
-    fn drop(&mut self) {
-        // SAFETY: registered in `register()`, unregistered only here.
-        unsafe {
-            glue::rust_lz4_misc_deregister();
-            glue::rust_lz4_debugfs_remove(self.debugfs);
-        }
-    }
-}
+/// The ioctls of the device.
+struct Commands;
 
-/// The ioctl handler: returns 0 or a negative errno.
-extern "C" fn ioctl(cmd: c_uint, arg: u64) -> c_long {
-    let res = match cmd {
-        uapi::IOC_DECOMPRESS => counted(|| decompress(arg)),
-        uapi::IOC_BENCH => counted(|| bench(arg)),
-        uapi::IOC_STATS => stats(arg),
-        _ => Err(ENOTTY),
-    };
-    match res {
-        Ok(()) => 0,
-        Err(e) => c_long::from(e.to_errno()),
+impl Ioctl for Commands {
+    fn ioctl(cmd: u32, arg: u64) -> Result {
+        match cmd {
+            uapi::IOC_DECOMPRESS => counted(|| decompress(arg)),
+            uapi::IOC_BENCH => counted(|| bench(arg)),
+            uapi::IOC_STATS => stats(arg),
+            _ => Err(ENOTTY),
+        }
     }
 }
 
@@ -82,73 +55,33 @@ fn counted(f: impl FnOnce() -> Result) -> Result {
     res
 }
 
-/// Reads an argument struct, honouring the caller's `argsz`.
-fn read_args<T: Abi>(arg: u64) -> Result<T> {
-    let mut argsz: u32 = 0;
-    // SAFETY: copies 4 bytes into a local from a user address.
-    let left = unsafe {
-        glue::rust_lz4_copy_from_user((&raw mut argsz).cast(), arg, size_of::<u32>() as c_ulong)
-    };
-    if left != 0 {
-        return Err(EFAULT);
-    }
+/// Reads an argument struct, honouring the caller's `argsz`, its first
+/// field.
+fn read_args<T: UserStruct>(arg: u64) -> Result<T> {
+    let argsz = glue::read_user(arg)?;
     if (argsz as usize) < size_of::<T>() {
         return Err(EINVAL);
     }
     if argsz > uapi::MAX_ARGSZ {
         return Err(E2BIG);
     }
-    let mut args = T::default();
-    // SAFETY: `T` is plain old data (`Abi`), so any bytes copied into it form
-    // a valid value; `copy_struct_from_user` writes at most `size_of::<T>()`.
-    let ret = unsafe {
-        glue::rust_lz4_copy_struct_from_user(
-            (&raw mut args).cast(),
-            size_of::<T>(),
-            arg,
-            argsz as usize,
-        )
-    };
-    if ret != 0 {
-        return Err(Error::from_errno(ret));
-    }
-    Ok(args)
+    glue::read_user_struct(arg, argsz as usize)
 }
 
-/// Writes an argument struct back, as much of it as the caller has.
-fn write_args<T: Abi>(arg: u64, args: &T) -> Result {
-    let n = size_of::<T>().min(args.argsz() as usize);
-    let left =
-        // SAFETY: `args` is valid for `size_of::<T>()` >= `n` bytes.
-        unsafe { glue::rust_lz4_copy_to_user(arg, core::ptr::from_ref(args).cast(), n as c_ulong) };
-    if left != 0 {
-        return Err(EFAULT);
-    }
-    Ok(())
+/// Writes an argument struct back; its `argsz` covers it (see
+/// [`read_args`]).
+fn write_args<T: UserStruct>(arg: u64, args: &T) -> Result {
+    glue::write_user(arg, args)
 }
 
 /// Allocates a kernel buffer of `len` bytes and fills it from user `addr`.
-fn copy_in(addr: u64, len: usize) -> Result<KvBuf> {
-    let mut buf = KvBuf::zeroed(len)?;
-    let b = buf.as_mut_slice();
-    let left =
-        // SAFETY: `b` is valid for `b.len()` bytes.
-        unsafe { glue::rust_lz4_copy_from_user(b.as_mut_ptr().cast(), addr, b.len() as c_ulong) };
-    if left != 0 {
-        return Err(EFAULT);
-    }
-    Ok(buf)
+fn copy_in(addr: u64, len: usize) -> Result<KVVec<u8>> {
+    glue::read_user_vec(addr, len)
 }
 
 /// Copies `data` to user `addr`.
 fn copy_out(addr: u64, data: &[u8]) -> Result {
-    let left =
-        // SAFETY: `data` is valid for `data.len()` bytes.
-        unsafe { glue::rust_lz4_copy_to_user(addr, data.as_ptr().cast(), data.len() as c_ulong) };
-    if left != 0 {
-        return Err(EFAULT);
-    }
-    Ok(())
+    glue::write_user_slice(addr, data)
 }
 
 /// Checks a request's sizes against the caps: `E2BIG` when over.
@@ -164,10 +97,10 @@ fn check_caps(src_len: u64, dst_cap: u64) -> Result<(usize, usize)> {
 fn decompress(arg: u64) -> Result {
     let mut args: uapi::Decompress = read_args(arg)?;
     let format = match args.format {
-        0 => Format::Block,
-        1 => Format::Zfs,
-        2 => Format::Frame,
-        3 => Format::Legacy,
+        uapi::FORMAT_BLOCK => Format::Block,
+        uapi::FORMAT_ZFS => Format::Zfs,
+        uapi::FORMAT_FRAME => Format::Frame,
+        uapi::FORMAT_LEGACY => Format::Legacy,
         _ => return Err(EINVAL),
     };
     let exact = args.flags & uapi::ZFS_EXACT != 0;
@@ -177,15 +110,15 @@ fn decompress(arg: u64) -> Result {
     }
     let (src_len, dst_cap) = check_caps(args.src_len, args.dst_cap)?;
     let src = copy_in(args.src, src_len)?;
-    let mut dst = KvBuf::zeroed(dst_cap)?;
+    let mut dst = KVVec::from_elem(0u8, dst_cap, GFP_KERNEL_ACCOUNT)?;
 
     let n = if exact {
-        super::decompress_zfs_exact(src.as_slice(), dst.as_mut_slice())?
+        super::decompress_zfs_exact(&src, &mut dst)?
     } else {
-        super::decompress(format, src.as_slice(), dst.as_mut_slice())?
+        super::decompress(format, &src, &mut dst)?
     };
 
-    let out = dst.as_slice().get(..n).ok_or(EINVAL)?;
+    let out = dst.get(..n).ok_or(EINVAL)?;
     copy_out(args.dst, out)?;
     args.dst_len = n as u64;
     write_args(arg, &args)?;
@@ -201,10 +134,8 @@ fn bench(arg: u64) -> Result {
     }
     let (src_len, dst_cap) = check_caps(args.src_len, args.dst_cap)?;
     let src = copy_in(args.src, src_len)?;
-    let mut rust_out = KvBuf::zeroed(dst_cap)?;
-    let mut c_out = KvBuf::zeroed(dst_cap)?;
-    // The caps keep both sizes far below `i32::MAX`.
-    let (c_src_len, c_dst_cap) = (src_len as i32, dst_cap as i32);
+    let mut rust_out = KVVec::from_elem(0u8, dst_cap, GFP_KERNEL_ACCOUNT)?;
+    let mut c_out = KVVec::from_elem(0u8, dst_cap, GFP_KERNEL_ACCOUNT)?;
 
     let mut hook = KernelYield::new();
     let res = (|| -> Result<(usize, u64, u64)> {
@@ -217,7 +148,7 @@ fn bench(arg: u64) -> Result {
         // hits both.
         for round in 0..=args.iterations {
             let t0 = resched::now();
-            let r = lz4::block::decompress(src.as_slice(), rust_out.as_mut_slice(), &mut hook);
+            let r = lz4::block::decompress(&src, &mut rust_out, &mut hook);
             let t1 = resched::now();
             n = r.map_err(to_kernel_error)?;
             hook.point()?;
@@ -226,20 +157,12 @@ fn bench(arg: u64) -> Result {
             // stretches between yields.
             let (c, t2, t3) = hook.outside(|| {
                 let t2 = resched::now();
-                // SAFETY: the buffers are valid for the given sizes, which
-                // fit in `int`; the C decoder never writes beyond
-                // `c_dst_cap`.
-                let c = unsafe {
-                    glue::LZ4_decompress_safe(
-                        src.as_slice().as_ptr().cast(),
-                        c_out.as_mut_slice().as_mut_ptr().cast(),
-                        c_src_len,
-                        c_dst_cap,
-                    )
-                };
+                let c = glue::c_lz4_decompress_safe(&src, &mut c_out);
                 (c, t2, resched::now())
             });
             hook.point()?;
+            // The caps keep both lengths far below `i32::MAX`.
+            let c = c?;
 
             if round > 0 {
                 rust_ns = rust_ns.saturating_add(t1.saturating_sub(t0));
@@ -259,7 +182,7 @@ fn bench(arg: u64) -> Result {
     hook.finish();
     let (n, rust_ns, c_ns) = res?;
 
-    if rust_out.as_slice().get(..n) != c_out.as_slice().get(..n) {
+    if rust_out.get(..n) != c_out.get(..n) {
         pr_warn!("BENCH: the Rust and C decoders produced different bytes\n");
         return Err(errno(bindings::EIO));
     }

@@ -10,6 +10,9 @@
 //!
 //! # Examples
 //!
+//! The service has no `unsafe` code, and the compiler holds it to that: the
+//! C it needs is behind the safe types of [`crate::glue`].
+//!
 //! ```ignore
 //! use crate::{lz4::Format, service};
 //!
@@ -22,11 +25,12 @@
 //! let len = service::decompress(Format::Frame, &frame, &mut buf)?;
 //! ```
 
+#![deny(unsafe_code)]
+
 pub(crate) mod device;
-mod kvbuf;
 pub(crate) mod resched;
 pub(crate) mod stats;
-mod uapi;
+pub mod uapi;
 
 use crate::lz4::{self, ErrorClass, Format};
 use kernel::{bindings, prelude::*};

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The decoder's yield hook in the kernel: `cond_resched()`, fatal signals,
-//! and the measurements behind `STATS`.
+//! the measurements behind `STATS`, and the `yield_interval` parameter
+//! (read-only, 0444, set at load).
 //!
 //! The decoder calls [`KernelYield::yield_now`] after at most
 //! [`interval()`] bytes of progress.  Each call gives the CPU away if the
@@ -12,20 +13,55 @@
 
 use super::stats;
 use crate::glue;
-use crate::lz4::{Flow, Yield};
+use crate::lz4::{Flow, Yield, DEFAULT_YIELD_INTERVAL, MIN_YIELD_INTERVAL};
+use crate::params::{modinfo, u64_param};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use kernel::prelude::*;
+
+/// Smallest `yield_interval`: below it, yielding would cost more than decoding.
+const YIELD_INTERVAL_MIN: u64 = MIN_YIELD_INTERVAL as u64;
+/// Largest `yield_interval`: 16 MiB, one maximal ZFS block.
+const YIELD_INTERVAL_MAX: u64 = 16 << 20;
+
+u64_param!(
+    YIELD_INTERVAL,
+    "yield_interval",
+    DEFAULT_YIELD_INTERVAL as u64,
+    "256 to 16777216"
+);
+modinfo!(PARMTYPE_YIELD, b"parmtype=yield_interval:ullong\0");
+modinfo!(
+    PARM_YIELD,
+    b"parm=yield_interval:Bytes of decoder progress (input + output) between two cond_resched() points, read-only (default 65536; 256..=16777216)\0"
+);
 
 /// Bytes of progress between two yield points (`yield_interval` parameter).
-static INTERVAL: AtomicUsize = AtomicUsize::new(crate::lz4::DEFAULT_YIELD_INTERVAL);
+static INTERVAL: AtomicUsize = AtomicUsize::new(DEFAULT_YIELD_INTERVAL);
 
 /// Test-only switch, `<debugfs>/rust_lz4/test_disable_yield` (root, 0600):
 /// when set, the decoder and BENCH never yield.  It exists so that the
 /// soft-lockup test can show that the lockup comes back without yielding.
 static TEST_DISABLE_YIELD: AtomicBool = AtomicBool::new(false);
 
-/// Sets the yield interval, once, at module load.
-pub(crate) fn set_interval(bytes: usize) {
-    INTERVAL.store(bytes, Ordering::Relaxed);
+/// Checks `yield_interval` and makes it the interval, once, at module load.
+///
+/// Logs one line naming the parameter, its value and the valid range and
+/// returns `EINVAL` when it is out of range.
+pub(crate) fn configure() -> Result {
+    let v = YIELD_INTERVAL.get();
+    if !(YIELD_INTERVAL_MIN..=YIELD_INTERVAL_MAX).contains(&v) {
+        pr_err!(
+            "{}={} rejected: out of range; valid range {}..={} bytes\n",
+            YIELD_INTERVAL.name(),
+            v,
+            YIELD_INTERVAL_MIN,
+            YIELD_INTERVAL_MAX
+        );
+        return Err(EINVAL);
+    }
+    // At most 16 MiB: exact in a `usize`.
+    INTERVAL.store(v as usize, Ordering::Relaxed);
+    Ok(())
 }
 
 /// The yield interval in bytes of progress.
@@ -33,9 +69,9 @@ pub(crate) fn interval() -> usize {
     INTERVAL.load(Ordering::Relaxed)
 }
 
-/// The flag behind the debugfs test switch, for `debugfs_create_bool()`.
-pub(crate) fn test_switch() -> *mut bool {
-    TEST_DISABLE_YIELD.as_ptr()
+/// The flag behind the debugfs test switch.
+pub(crate) fn test_switch() -> &'static AtomicBool {
+    &TEST_DISABLE_YIELD
 }
 
 /// Whether yielding is on (it is, unless a test turned it off).
@@ -112,15 +148,13 @@ impl Yield for KernelYield {
         }
         self.gap();
         self.yields = self.yields.saturating_add(1);
-        // SAFETY: the decoder only runs in process context (ioctl or an
-        // in-module caller documented to sleep), where `cond_resched()` is
-        // allowed; `DEBUG_ATOMIC_SLEEP` kernels check it.
-        unsafe { glue::rust_lz4_cond_resched() };
+        // The decoder only runs in process context (ioctl or an in-module
+        // caller documented to sleep), where `cond_resched()` is allowed;
+        // `DEBUG_ATOMIC_SLEEP` kernels check it.
+        glue::cond_resched();
         // Time spent scheduled away is not part of a stretch.
         self.last = now();
-        // SAFETY: reads `current`'s pending signals; always valid in process
-        // context.
-        if unsafe { glue::rust_lz4_fatal_signal_pending() } {
+        if glue::fatal_signal_pending() {
             Flow::Stop
         } else {
             Flow::Continue
@@ -130,6 +164,5 @@ impl Yield for KernelYield {
 
 /// Monotonic time in ns.
 pub(crate) fn now() -> u64 {
-    // SAFETY: `ktime_get_ns()` may be called from any context.
-    unsafe { glue::rust_lz4_ktime_ns() }
+    glue::now_ns()
 }

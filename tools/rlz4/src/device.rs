@@ -2,90 +2,31 @@
 //! Client of `/dev/rust_lz4`, the module's ioctl ABI
 //! (`include/uapi/linux/rust_lz4.h`).
 //!
-//! The structs mirror the C header field for field; their sizes are checked
-//! at compile time against the header's layout.
+//! The structs and numbers are the module's own, `service/uapi.rs`, which
+//! the build checks against the C header (`scripts/abi-check.sh`).
 
 use crate::lz4::Format;
+use crate::uapi;
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
+pub use crate::uapi::{Bench as BenchArgs, Decompress as DecompressArgs, Stats, ZFS_EXACT};
+
 /// Default device node.
 pub const DEFAULT_PATH: &str = "/dev/rust_lz4";
 /// `RUST_LZ4_MAX_DST`.
-pub const MAX_DST: usize = 16 << 20;
+pub const MAX_DST: usize = uapi::MAX_DST as usize;
 /// `RUST_LZ4_MAX_SRC`.
-pub const MAX_SRC: usize = (16 << 20) + (128 << 10);
-/// `RUST_LZ4_ZFS_EXACT`.
-pub const ZFS_EXACT: u32 = 1;
+pub const MAX_SRC: usize = uapi::MAX_SRC as usize;
 
-const MAGIC: u64 = 0xBB;
-/// `_IO(RUST_LZ4_IOC_MAGIC, nr)`.
-const fn io(nr: u64) -> u64 {
-    (MAGIC << 8) | nr
-}
-/// `RUST_LZ4_IOC_DECOMPRESS`.
-pub const IOC_DECOMPRESS: u64 = io(1);
+/// `RUST_LZ4_IOC_DECOMPRESS`, as `ioctl()` takes it.
+pub const IOC_DECOMPRESS: u64 = uapi::IOC_DECOMPRESS as u64;
 /// `RUST_LZ4_IOC_BENCH`.
-pub const IOC_BENCH: u64 = io(2);
+pub const IOC_BENCH: u64 = uapi::IOC_BENCH as u64;
 /// `RUST_LZ4_IOC_STATS`.
-pub const IOC_STATS: u64 = io(3);
-
-/// `struct rust_lz4_decompress`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct DecompressArgs {
-    pub argsz: u32,
-    pub format: u32,
-    pub flags: u32,
-    pub reserved: u32,
-    pub src: u64,
-    pub src_len: u64,
-    pub dst: u64,
-    pub dst_cap: u64,
-    pub dst_len: u64,
-}
-
-/// `struct rust_lz4_bench`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct BenchArgs {
-    pub argsz: u32,
-    pub iterations: u32,
-    pub src: u64,
-    pub src_len: u64,
-    pub dst_cap: u64,
-    pub dst_len: u64,
-    pub rust_ns: u64,
-    pub c_ns: u64,
-}
-
-/// `struct rust_lz4_stats`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    pub argsz: u32,
-    pub reserved: u32,
-    pub calls: u64,
-    pub bytes_in: u64,
-    pub bytes_out: u64,
-    pub err_corrupt: u64,
-    pub err_nospace: u64,
-    pub err_unsupported: u64,
-    pub err_invalid: u64,
-    pub err_fault: u64,
-    pub err_toobig: u64,
-    pub err_nomem: u64,
-    pub interrupted: u64,
-    pub err_other: u64,
-    pub yields: u64,
-    pub max_yield_gap_ns: u64,
-}
-
-const _: () = assert!(std::mem::size_of::<DecompressArgs>() == 56);
-const _: () = assert!(std::mem::size_of::<BenchArgs>() == 56);
-const _: () = assert!(std::mem::size_of::<Stats>() == 120);
+pub const IOC_STATS: u64 = uapi::IOC_STATS as u64;
 
 impl Stats {
     /// Sum of all error counters.
@@ -139,10 +80,10 @@ pub struct BenchResult {
 /// ABI number of a format.
 pub fn format_code(f: Format) -> u32 {
     match f {
-        Format::Block => 0,
-        Format::Zfs => 1,
-        Format::Frame => 2,
-        Format::Legacy => 3,
+        Format::Block => uapi::FORMAT_BLOCK,
+        Format::Zfs => uapi::FORMAT_ZFS,
+        Format::Frame => uapi::FORMAT_FRAME,
+        Format::Legacy => uapi::FORMAT_LEGACY,
     }
 }
 

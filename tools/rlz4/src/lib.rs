@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Host build of the rust_lz4 decoder: the shared `lz4` module (the very
-//! files the kernel module compiles), liblz4 reference wrappers, the CLI
-//! helpers and the benchmark.
+//! Host build of the rust_lz4 decoder: the shared `lz4` module and the
+//! ioctl ABI `uapi` (the very files the kernel module compiles), liblz4
+//! reference wrappers, the CLI helpers and the benchmark.
 
 #[path = "../../../lz4/mod.rs"]
 pub mod lz4;
+/// The module's ioctl ABI: the very file the kernel module compiles.
+#[path = "../../../service/uapi.rs"]
+pub mod uapi;
 
 pub mod bench;
 pub mod cli;

@@ -7,12 +7,12 @@
 //! without `DEFLATE_ON_OOM` lowers `totalram_pages()` through
 //! `adjust_managed_page_count()`, and memory hotplug raises or lowers it.
 //! The effective `c_min` / `c_max` in `/proc/rust_lz4/arcstats` are therefore
-//! recomputed for the current RAM with [`arc::clamp`]: a configured value
+//! recomputed for the current RAM with [`rules::clamp`]: a configured value
 //! that no longer fits is ignored, and the automatic value applies, until
 //! memory comes back.
 //!
-//! The balloon has no notifier, so a delayed work item (`glue.c`) calls
-//! [`refresh`] every [`PERIOD_MS`]; it compares total RAM with the value of
+//! The balloon has no notifier, so a [`RamWatch`] (a delayed work item)
+//! runs [`Refresh`] every [`PERIOD_MS`]; it compares total RAM with the value of
 //! the previous call and does nothing else when it is unchanged.  A memory
 //! hotplug notifier runs the same work at once on `MEM_ONLINE` /
 //! `MEM_OFFLINE`, where the kernel has `CONFIG_MEMORY_HOTPLUG`.
@@ -24,15 +24,16 @@
 //! always gives the current state: the log is never left saying the opposite
 //! of `arcstats` for longer than that interval.
 
-use crate::arc::{self, Param};
-use crate::{arcstats, glue, params, service::resched};
+use super::rules::{self, Param};
+use super::{arcstats, params};
+use crate::glue::{self, RamCheck, RamWatch};
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 
 /// How often total RAM is compared with its previous value.
-pub(crate) const PERIOD_MS: u32 = 1000;
+pub(super) const PERIOD_MS: u32 = 1000;
 /// Smallest time between two log lines about the same parameter.
-pub(crate) const LOG_INTERVAL_NS: u64 = 60_000_000_000;
+pub(super) const LOG_INTERVAL_NS: u64 = 60_000_000_000;
 
 /// Test-only switch, `<debugfs>/rust_lz4/test_freeze_limits` (root, 0600):
 /// when set, the limits are not re-evaluated.  It exists so that the balloon
@@ -69,23 +70,32 @@ impl Notice {
 /// One per parameter: [`Param::Min`], [`Param::Max`].
 static NOTICES: [Notice; 2] = [Notice::new(), Notice::new()];
 
-/// The flag behind the debugfs switch, for `debugfs_create_bool()`.
-pub(crate) fn test_switch() -> *mut bool {
-    TEST_FREEZE_LIMITS.as_ptr()
+/// The flag behind the debugfs switch.
+pub(super) fn test_switch() -> &'static AtomicBool {
+    &TEST_FREEZE_LIMITS
+}
+
+/// The re-evaluation the [`RamWatch`] runs.
+struct Refresh;
+
+impl RamCheck for Refresh {
+    fn check() {
+        refresh();
+    }
 }
 
 /// Re-evaluates the limits if total RAM changed, then logs what the log does
-/// not say yet.  Called by the work item only, never concurrently with
+/// not say yet.  Called by the RAM watch only, never concurrently with
 /// itself.
-extern "C" fn refresh() {
+fn refresh() {
     if TEST_FREEZE_LIMITS.load(Relaxed) {
         return;
     }
-    let allmem = params::total_ram();
+    let allmem = glue::total_ram();
     let (min, max) = params::values();
     if allmem != LAST_ALLMEM.load(Relaxed) {
         LAST_ALLMEM.store(allmem, Relaxed);
-        let c = arc::clamp(allmem, min, max);
+        let c = rules::clamp(allmem, min, max);
         arcstats::publish(&c.limits);
         for (param, ignored) in [(Param::Min, c.min_ignored), (Param::Max, c.max_ignored)] {
             let n = &NOTICES[param as usize];
@@ -109,12 +119,12 @@ fn report(param: Param, value: u64) {
     if logged == ignored {
         return;
     }
-    let now = resched::now();
+    let now = glue::now_ns();
     let last = match n.last_log_ns.load(Relaxed) {
         0 => None,
         t => Some(t),
     };
-    if !arc::log_due(logged, ignored, last, now, LOG_INTERVAL_NS) {
+    if !rules::log_due(logged, ignored, last, now, LOG_INTERVAL_NS) {
         return;
     }
     n.last_log_ns.store(now.max(1), Relaxed);
@@ -150,14 +160,14 @@ fn report(param: Param, value: u64) {
 }
 
 /// The running re-evaluation; stopped on drop.
-pub(crate) struct Follow {
-    _private: (),
+pub(super) struct Follow {
+    _watch: RamWatch,
 }
 
 impl Follow {
     /// Starts re-evaluating the limits; `allmem` is the RAM they were
-    /// computed for at load.  At most one may exist.
-    pub(crate) fn start(allmem: u64) -> Result<Self> {
+    /// computed for at load.  `EBUSY` while another `Follow` runs.
+    pub(super) fn start(allmem: u64) -> Result<Self> {
         LAST_ALLMEM.store(allmem, Relaxed);
         for n in &NOTICES {
             n.ignored.store(false, Relaxed);
@@ -165,21 +175,8 @@ impl Follow {
             n.last_log_ns.store(0, Relaxed);
             n.changes.store(0, Relaxed);
         }
-        // SAFETY: `refresh` is valid for as long as the module is loaded, and
-        // `drop` stops the work (waiting for a running call) before the
-        // module goes away.
-        let ret = unsafe { glue::rust_lz4_watch_start(refresh, PERIOD_MS) };
-        if ret != 0 {
-            return Err(Error::from_errno(ret));
-        }
-        Ok(Follow { _private: () })
-    }
-}
-
-impl Drop for Follow {
-    fn drop(&mut self) {
-        // SAFETY: started in `start()`, stopped only here; this waits for a
-        // running `refresh` to return.
-        unsafe { glue::rust_lz4_watch_stop() };
+        Ok(Follow {
+            _watch: RamWatch::start::<Refresh>(PERIOD_MS)?,
+        })
     }
 }
