@@ -19,8 +19,8 @@
 //! call its `// SAFETY:` argument, here and nowhere else.  A registration of
 //! a static C object (the misc device, the delayed work, the module's proc
 //! and debugfs directories) is a singleton: it holds a [`Claim`] on a static
-//! flag, so a second registration while the first lives fails with `EBUSY`
-//! before any C is called.
+//! flag (`claim.rs`), so a second registration while the first lives fails
+//! with `EBUSY` before any C is called.
 //!
 //! To add a registration: a helper in `glue.c` / `glue.h` for what neither
 //! kernel's Rust offers (say which in its comment), its declaration in
@@ -32,12 +32,13 @@
 //! pointer, the home of `FromBytes` / `AsBytes`).  Kbuild sets the cfg
 //! `rlz4_rust_7` on kernels from 6.18 on; only this file reads it.
 
+use crate::claim::Claim;
 use core::ffi::{c_int, c_long, c_uint, c_void};
 use core::fmt;
 use core::marker::PhantomData;
 use core::mem::size_of;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::AtomicBool;
 use kernel::uaccess::{UserPtr, UserSlice};
 use kernel::{bindings, prelude::*};
 
@@ -127,31 +128,6 @@ mod ffi {
 
 use ffi::{Dentry, ProcDirEntry, SeqFile};
 
-/// The right to register one singleton: a static C object, or a name that
-/// must be unique.
-///
-/// # Invariants
-///
-/// While a `Claim` on a flag exists, the flag is `true` and no other `Claim`
-/// on it exists.
-struct Claim(&'static AtomicBool);
-
-impl Claim {
-    /// Takes the claim on `flag`; `EBUSY` when it is taken.
-    fn take(flag: &'static AtomicBool) -> Result<Self> {
-        flag.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .map_err(|_| EBUSY)?;
-        // INVARIANT: the exchange above set the flag; only `drop` clears it.
-        Ok(Claim(flag))
-    }
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
-    }
-}
-
 // ---------------------------------------------------------------------------
 // procfs
 
@@ -226,7 +202,7 @@ impl ProcEntry {
     /// Creates `/proc/<dir>/<name>` served by `T`; `EBUSY` while another
     /// exists, `ENOMEM` when procfs refuses.
     pub(crate) fn new<T: ProcShow>(dir: &'static CStr, name: &'static CStr) -> Result<Self> {
-        let claim = Claim::take(&PROC_CLAIMED)?;
+        let claim = Claim::take(&PROC_CLAIMED).ok_or(EBUSY)?;
         // SAFETY: the names are NUL-terminated and `'static`; `proc_show::<T>`
         // is a function of this module, and `drop` removes the entry
         // (waiting for readers) before the module's text goes away.
@@ -289,7 +265,7 @@ impl MiscDevice {
     /// Registers the device with `T` as its ioctl handler; `EBUSY` while
     /// another `MiscDevice` exists, or `misc_register()`'s error.
     pub(crate) fn register<T: Ioctl>() -> Result<Self> {
-        let claim = Claim::take(&MISC_CLAIMED)?;
+        let claim = Claim::take(&MISC_CLAIMED).ok_or(EBUSY)?;
         // SAFETY: the claim makes this the only registration of the static
         // miscdevice; `misc_ioctl::<T>` is a function of this module, and
         // the fops' owner keeps the module loaded while the device is open.
@@ -340,7 +316,7 @@ unsafe impl Sync for DebugfsDir {}
 impl DebugfsDir {
     /// Creates `<debugfs>/<name>`; `EBUSY` while another exists.
     pub(crate) fn new(name: &'static CStr) -> Result<Self> {
-        let claim = Claim::take(&DEBUGFS_CLAIMED)?;
+        let claim = Claim::take(&DEBUGFS_CLAIMED).ok_or(EBUSY)?;
         // SAFETY: `name` is NUL-terminated.
         let dir = unsafe { ffi::rust_lz4_debugfs_dir(name.as_char_ptr().cast()) };
         // INVARIANT: `dir` was just returned by `debugfs_create_dir()`.
@@ -409,7 +385,7 @@ impl RamWatch {
     /// Starts calling `T::check()`; `EBUSY` while another `RamWatch` exists,
     /// or `register_memory_notifier()`'s error.
     pub(crate) fn start<T: RamCheck>(period_ms: u32) -> Result<Self> {
-        let claim = Claim::take(&WATCH_CLAIMED)?;
+        let claim = Claim::take(&WATCH_CLAIMED).ok_or(EBUSY)?;
         // SAFETY: the claim makes this the only user of the static work and
         // notifier; `ram_check::<T>` is a function of this module, and
         // `drop` stops both, waiting for a running call, before the module

@@ -21,7 +21,8 @@
 //!   decompression half, [`lz4`] and [`service`].
 //!
 //! The crate root owns what both halves share: [`glue`], the one seam to C
-//! (every call into C is there, behind safe types), [`params`], the
+//! (every call into C is there, behind safe types; [`claim`] keeps its
+//! singletons single), [`params`], the
 //! hand-made read-only parameters, and the debugfs directory of their test
 //! switches.  Neither half uses the other.
 //!
@@ -30,6 +31,7 @@
 use kernel::{c_str, prelude::*};
 
 pub mod arc;
+mod claim;
 mod glue;
 pub mod lz4;
 mod params;
