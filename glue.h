@@ -30,6 +30,9 @@ void rust_lz4_misc_deregister(void);
  */
 struct dentry *rust_lz4_debugfs_dir(const char *name);
 void rust_lz4_debugfs_bool(const char *name, struct dentry *dir, bool *flag);
+typedef ssize_t (*rust_lz4_write_fn)(u64 buf, size_t len);
+void rust_lz4_debugfs_write_file(const char *name, struct dentry *dir,
+				 rust_lz4_write_fn write);
 void rust_lz4_debugfs_remove(struct dentry *dir);
 
 /*
@@ -39,6 +42,21 @@ void rust_lz4_debugfs_remove(struct dentry *dir);
 typedef void (*rust_lz4_watch_fn)(void);
 int rust_lz4_watch_start(rust_lz4_watch_fn fn, unsigned int period_ms);
 void rust_lz4_watch_stop(void);
+
+/*
+ * The crypto API's "lz4" (driver "lz4-rust"): the crypto API is in neither
+ * kernel's Rust, and struct scomp_alg's context callbacks differ between
+ * 6.12 and 7.x.  The callbacks get scomp_alg.compress / .decompress's
+ * arguments without the transform.  in_atomic() is a macro.
+ */
+typedef int (*rust_lz4_scomp_fn)(const u8 *src, unsigned int slen, u8 *dst,
+				 unsigned int *dlen, void *ctx);
+int rust_lz4_scomp_register(rust_lz4_scomp_fn compress,
+			    rust_lz4_scomp_fn decompress, int priority);
+void rust_lz4_scomp_unregister(void);
+bool rust_lz4_in_atomic(void);
+int rust_lz4_acomp_decompress(const char *driver, const void *src,
+			      unsigned int slen, void *dst, unsigned int *dlen);
 
 /*
  * Inline or macro-only kernel interfaces that neither kernel's Rust wraps:

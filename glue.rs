@@ -9,11 +9,13 @@
 //! | `/dev/rust_lz4`             | [`MiscDevice`], [`Ioctl`]              | `glue.c` (miscdevice)    |
 //! | `<debugfs>/<dir>` switches  | [`DebugfsDir`]                         | `glue.c` (debugfs)       |
 //! | total RAM, and its changes  | [`RamWatch`], [`RamCheck`], [`total_ram`] | `glue.c` (delayed work, memory notifier), `si_meminfo()` |
-//! | user memory                 | [`read_user`], [`read_user_struct`], [`read_user_vec`], [`write_user`], [`write_user_slice`] | the kernel crate's `UserSlice`, `KVVec` |
+//! | user memory                 | [`read_user`], [`read_user_struct`], [`read_user_vec`], [`write_user_prefix`], [`write_user_slice`] | the kernel crate's `UserSlice`, `KVVec` |
 //! | the yield                   | [`cond_resched`], [`fatal_signal_pending`] | `glue.c` (macro, inline) |
 //! | the clock                   | [`now_ns`]                             | `ktime_get()`            |
 //! | parsing a parameter         | [`kstrtoull`]                          | `kstrtoull()`            |
 //! | the C LZ4 reference decoder | [`c_lz4_decompress_safe`]              | `LZ4_decompress_safe()`  |
+//! | the crypto API's `lz4`      | [`ScompAlg`], [`Scomp`], [`in_atomic`], [`acomp_decompress`] | `glue.c` (scomp, acomp), `LZ4_compress_default()` |
+//! | a debugfs test file         | [`DebugfsDir::write_file`], [`DebugfsWrite`] | `glue.c` (debugfs)   |
 //!
 //! Each type that owns a registration states its `# Invariants`, and each C
 //! call its `// SAFETY:` argument, here and nowhere else.  A registration of
@@ -76,6 +78,17 @@ mod ffi {
     pub(super) type WatchFn = extern "C" fn();
     /// The ioctl handler `glue.c` forwards `/dev/rust_lz4` ioctls to.
     pub(super) type IoctlFn = extern "C" fn(cmd: c_uint, arg: u64) -> c_long;
+    /// The handler of a debugfs test file's `write()`: the user address and
+    /// length; the bytes taken or a negative errno.
+    pub(super) type WriteFn = extern "C" fn(buf: u64, len: usize) -> isize;
+    /// `scomp_alg.compress` or `.decompress` without the transform.
+    pub(super) type ScompFn = unsafe extern "C" fn(
+        src: *const u8,
+        slen: c_uint,
+        dst: *mut u8,
+        dlen: *mut c_uint,
+        ctx: *mut c_void,
+    ) -> c_int;
 
     extern "C" {
         /// Creates `/proc/<dir>/<name>` (0444) served by `show`; NULL on
@@ -100,6 +113,13 @@ mod ffi {
         pub(super) fn rust_lz4_debugfs_dir(name: *const c_char) -> *mut Dentry;
         /// `debugfs_create_bool(name, 0600, dir, flag)`.
         pub(super) fn rust_lz4_debugfs_bool(name: *const c_char, dir: *mut Dentry, flag: *mut bool);
+        /// `debugfs_create_file(name, 0600, dir, ...)`, write-only: each
+        /// `write()` goes to `write`.
+        pub(super) fn rust_lz4_debugfs_write_file(
+            name: *const c_char,
+            dir: *mut Dentry,
+            write: WriteFn,
+        );
         /// `debugfs_remove()`, recursive (error pointers are ignored).
         pub(super) fn rust_lz4_debugfs_remove(dir: *mut Dentry);
 
@@ -109,6 +129,29 @@ mod ffi {
         /// Stops what `rust_lz4_watch_start()` started and waits for a
         /// running call of `f` to return.
         pub(super) fn rust_lz4_watch_stop();
+
+        /// Registers the static scomp algorithm `"lz4"`, driver
+        /// `"lz4-rust"`, owned by this module, with these callbacks and
+        /// priority; 0 or a negative errno.  Runs the crypto self-tests when
+        /// the kernel has them.
+        pub(super) fn rust_lz4_scomp_register(
+            compress: ScompFn,
+            decompress: ScompFn,
+            priority: c_int,
+        ) -> c_int;
+        /// `crypto_unregister_scomp()` of that algorithm.
+        pub(super) fn rust_lz4_scomp_unregister();
+        /// `in_atomic() || irqs_disabled()`.
+        pub(super) fn rust_lz4_in_atomic() -> bool;
+        /// One decompression through the crypto API with the transform of
+        /// `driver`: 0 with `*dlen` the decoded length, or a negative errno.
+        pub(super) fn rust_lz4_acomp_decompress(
+            driver: *const c_char,
+            src: *const c_void,
+            slen: c_uint,
+            dst: *mut c_void,
+            dlen: *mut c_uint,
+        ) -> c_int;
 
         /// `cond_resched()`.
         pub(super) fn rust_lz4_cond_resched();
@@ -122,6 +165,17 @@ mod ffi {
             dest: *mut c_char,
             compressed_size: c_int,
             max_decompressed_size: c_int,
+        ) -> c_int;
+
+        /// The kernel's LZ4 compressor (`lib/lz4`, `CONFIG_LZ4_COMPRESS`):
+        /// `wrkmem` is `LZ4_MEM_COMPRESS` bytes; the compressed size, or 0
+        /// when it does not fit `max_output_size`.
+        pub(super) fn LZ4_compress_default(
+            source: *const c_char,
+            dest: *mut c_char,
+            input_size: c_int,
+            max_output_size: c_int,
+            wrkmem: *mut c_void,
         ) -> c_int;
     }
 }
@@ -333,6 +387,46 @@ impl DebugfsDir {
     }
 }
 
+/// A debugfs test file's `write()` handler: called in the writer's process
+/// context with the whole write copied in.
+pub(crate) trait DebugfsWrite {
+    /// Largest write accepted (`E2BIG` above).
+    const MAX_LEN: usize;
+
+    /// Handles one write; `Ok` makes `write()` return its length.
+    fn write(data: &[u8]) -> Result;
+}
+
+/// The `write()` handler `glue.c` calls, for `T`.
+extern "C" fn debugfs_write<T: DebugfsWrite>(buf: u64, len: usize) -> isize {
+    let res = if len > T::MAX_LEN {
+        Err(E2BIG)
+    } else {
+        read_user_vec(buf, len).and_then(|data| T::write(&data))
+    };
+    match res {
+        Ok(()) => isize::try_from(len).unwrap_or(isize::MAX),
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+impl DebugfsDir {
+    /// Adds `<dir>/<name>` (root, 0600), whose writes go to `T`.
+    pub(crate) fn write_file<T: DebugfsWrite>(&self, name: &'static CStr) {
+        // SAFETY: `dir` is live (the type invariant); `name` is
+        // NUL-terminated; `debugfs_write::<T>` is a function of this module,
+        // and the file, removed with `dir` on drop, pins the module while
+        // it is open.
+        unsafe {
+            ffi::rust_lz4_debugfs_write_file(
+                name.as_char_ptr().cast(),
+                self.dir,
+                debugfs_write::<T>,
+            )
+        };
+    }
+}
+
 impl Drop for DebugfsDir {
     fn drop(&mut self) {
         // SAFETY: `dir` is live (the type invariant) and removed only here,
@@ -459,7 +553,9 @@ pub(crate) fn read_user(addr: u64) -> Result<u32> {
 /// `usize` is smaller than `T`.
 pub(crate) fn read_user_struct<T: UserStruct>(addr: u64, usize: usize) -> Result<T> {
     let ksize = size_of::<T>();
-    let rest = usize.checked_sub(ksize).ok_or(EINVAL)?;
+    let Some(rest) = usize.checked_sub(ksize) else {
+        return read_user_struct_prefix(addr, usize);
+    };
     let mut tail = UserSlice::new(user_ptr(addr.wrapping_add(ksize as u64)), rest).reader();
     let mut chunk = [0u8; 64];
     while !tail.is_empty() {
@@ -472,6 +568,34 @@ pub(crate) fn read_user_struct<T: UserStruct>(addr: u64, usize: usize) -> Result
     UserSlice::new(user_ptr(addr), ksize).reader().read()
 }
 
+/// Reads the first `usize < size_of::<T>()` bytes of a `T` at user `addr`
+/// (a caller of an older, shorter version of the struct), the rest zero;
+/// `EFAULT` when they are not readable, `EINVAL` for a struct over 256
+/// bytes.
+fn read_user_struct_prefix<T: UserStruct>(addr: u64, usize: usize) -> Result<T> {
+    let mut buf = [0u8; 256];
+    let bytes = buf.get_mut(..size_of::<T>()).ok_or(EINVAL)?;
+    let known = bytes.get_mut(..usize).ok_or(EINVAL)?;
+    UserSlice::new(user_ptr(addr), usize)
+        .reader()
+        .read_slice(known)?;
+    // SAFETY: `bytes` holds `size_of::<T>()` initialised bytes, any bytes
+    // are a valid `T` (`FromBytes`), and `read_unaligned` copes with the
+    // buffer's alignment.
+    Ok(unsafe { core::ptr::read_unaligned(bytes.as_ptr().cast::<T>()) })
+}
+
+/// Writes the first `len` bytes of `value` (all of it if `len` is larger)
+/// to user `addr`; `EFAULT` when they are not writable.
+pub(crate) fn write_user_prefix<T: UserStruct>(addr: u64, value: &T, len: usize) -> Result {
+    // SAFETY: `value` is valid for `size_of::<T>()` bytes, all initialised:
+    // `T` has no padding (`AsBytes`).
+    let bytes = unsafe {
+        core::slice::from_raw_parts(core::ptr::from_ref(value).cast::<u8>(), size_of::<T>())
+    };
+    write_user_slice(addr, bytes.get(..len.min(bytes.len())).ok_or(EINVAL)?)
+}
+
 /// Reads `len` bytes at user `addr` into a new kernel buffer
 /// (`GFP_KERNEL_ACCOUNT`: charged to the caller's memory cgroup, vmalloc'ed
 /// when large); `ENOMEM`, or `EFAULT` when they are not readable.
@@ -481,13 +605,6 @@ pub(crate) fn read_user_vec(addr: u64, len: usize) -> Result<KVVec<u8>> {
         .reader()
         .read_slice(&mut buf)?;
     Ok(buf)
-}
-
-/// Writes `value` to user `addr`; `EFAULT` when it is not writable.
-pub(crate) fn write_user<T: UserStruct>(addr: u64, value: &T) -> Result {
-    UserSlice::new(user_ptr(addr), size_of::<T>())
-        .writer()
-        .write(value)
 }
 
 /// Writes `data` to user `addr`; `EFAULT` when it is not writable.
@@ -556,4 +673,210 @@ pub(crate) fn c_lz4_decompress_safe(src: &[u8], dst: &mut [u8]) -> Result<i32> {
             dst_cap,
         )
     })
+}
+
+// ---------------------------------------------------------------------------
+// The crypto API's "lz4"
+
+/// The decompression of a [`ScompAlg`], and what it is told of the
+/// compressions.  The crypto API calls both in atomic context (under a
+/// per-CPU lock, bottom halves disabled on 7.x): an implementation must not
+/// sleep, yield or allocate.
+pub(crate) trait Scomp {
+    /// Decompresses `src` into `dst` (of the capacity the caller gave): the
+    /// decoded length.  Any error becomes `-EINVAL` for the caller, as in
+    /// `crypto/lz4.c`.
+    fn decompress(src: &[u8], dst: &mut [u8]) -> Result<usize>;
+
+    /// Told of each compression (the kernel's `LZ4_compress_default()`).
+    fn compressed();
+}
+
+/// A slice of `len` bytes at `p`; empty when `len` is 0, whatever `p` is.
+///
+/// # Safety
+///
+/// Unless `len` is 0, `p` must be NULL or valid for reads of `len` bytes for
+/// `'a`, with no writer.
+unsafe fn c_bytes<'a>(p: *const u8, len: c_uint) -> Option<&'a [u8]> {
+    if len == 0 {
+        return Some(&[]);
+    }
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: the caller's contract; a `c_uint` fits a `usize`.
+    Some(unsafe { core::slice::from_raw_parts(p, len as usize) })
+}
+
+/// As [`c_bytes`], mutably.
+///
+/// # Safety
+///
+/// Unless `len` is 0, `p` must be NULL or valid for writes of `len` bytes
+/// for `'a`, with no other access.
+unsafe fn c_bytes_mut<'a>(p: *mut u8, len: c_uint) -> Option<&'a mut [u8]> {
+    if len == 0 {
+        return Some(&mut []);
+    }
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: the caller's contract; a `c_uint` fits a `usize`.
+    Some(unsafe { core::slice::from_raw_parts_mut(p, len as usize) })
+}
+
+/// `scomp_alg.decompress`, for `T`: `*dlen` is the capacity on entry and
+/// the decoded length on success; on error `-EINVAL` and `*dlen` as it was.
+///
+/// # Safety
+///
+/// The crypto API's call: `dlen` NULL or valid, `src` valid for reads of
+/// `slen` bytes and `dst` for writes of `*dlen` bytes, not overlapping.
+unsafe extern "C" fn scomp_decompress<T: Scomp>(
+    src: *const u8,
+    slen: c_uint,
+    dst: *mut u8,
+    dlen: *mut c_uint,
+    _ctx: *mut c_void,
+) -> c_int {
+    if dlen.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: `dlen` is valid (non-NULL, the caller's contract).
+    let cap = unsafe { *dlen };
+    // SAFETY: the caller's contract, for the duration of this call.
+    let (Some(src), Some(dst)) = (unsafe { c_bytes(src, slen) }, unsafe {
+        c_bytes_mut(dst, cap)
+    }) else {
+        return EINVAL.to_errno();
+    };
+    match T::decompress(src, dst)
+        .ok()
+        .and_then(|n| c_uint::try_from(n).ok())
+    {
+        Some(n) if n <= cap => {
+            // SAFETY: `dlen` is valid.
+            unsafe { *dlen = n };
+            0
+        }
+        _ => EINVAL.to_errno(),
+    }
+}
+
+/// `scomp_alg.compress`: the kernel's `LZ4_compress_default()`, as
+/// `crypto/lz4.c`; `T` is told of each call.
+///
+/// # Safety
+///
+/// As [`scomp_decompress`], and `ctx` is the algorithm's context from
+/// `glue.c` (`LZ4_MEM_COMPRESS` bytes).
+unsafe extern "C" fn scomp_compress<T: Scomp>(
+    src: *const u8,
+    slen: c_uint,
+    dst: *mut u8,
+    dlen: *mut c_uint,
+    ctx: *mut c_void,
+) -> c_int {
+    T::compressed();
+    if dlen.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: `dlen` is valid (non-NULL, the caller's contract).
+    let cap = unsafe { *dlen };
+    let (Ok(in_len), Ok(out_cap)) = (c_int::try_from(slen), c_int::try_from(cap)) else {
+        return EINVAL.to_errno();
+    };
+    // SAFETY: the buffers are valid for these sizes and `ctx` is the work
+    // memory (the caller's contract); the compressor writes at most
+    // `out_cap` bytes.
+    let n = unsafe { ffi::LZ4_compress_default(src.cast(), dst.cast(), in_len, out_cap, ctx) };
+    match c_uint::try_from(n) {
+        Ok(m) if m > 0 => {
+            // SAFETY: `dlen` is valid.
+            unsafe { *dlen = m };
+            0
+        }
+        _ => EINVAL.to_errno(),
+    }
+}
+
+/// Whether the scomp algorithm is registered.
+static SCOMP_CLAIMED: AtomicBool = AtomicBool::new(false);
+
+/// The crypto API's `"lz4"`, driver `"lz4-rust"`, module `rust_lz4`: the
+/// static `struct scomp_alg` of `glue.c`, decompressing with a [`Scomp`] and
+/// compressing with the kernel's `LZ4_compress_default()`; unregistered on
+/// drop.  Each transform of it holds a reference on the module, so the
+/// module cannot be unloaded while one exists.
+///
+/// # Invariants
+///
+/// The algorithm is registered, with callbacks of this module, from
+/// `register` until `drop`; the [`Claim`] makes that registration the only
+/// one.
+pub(crate) struct ScompAlg {
+    _claim: Claim,
+}
+
+impl ScompAlg {
+    /// Registers the algorithm with `T` and `priority` (`cra_priority`);
+    /// `EBUSY` while another `ScompAlg` exists, or the crypto API's error
+    /// (e.g. a failed self-test).
+    pub(crate) fn register<T: Scomp>(priority: i32) -> Result<Self> {
+        let claim = Claim::take(&SCOMP_CLAIMED).ok_or(EBUSY)?;
+        // SAFETY: the claim makes this the only registration of the static
+        // algorithm; the callbacks are functions of this module, which the
+        // crypto API pins (`cra_module`) while a transform uses them.
+        let ret = unsafe {
+            ffi::rust_lz4_scomp_register(scomp_compress::<T>, scomp_decompress::<T>, priority)
+        };
+        if ret != 0 {
+            return Err(Error::from_errno(ret));
+        }
+        // INVARIANT: registered just above.
+        Ok(ScompAlg { _claim: claim })
+    }
+}
+
+impl Drop for ScompAlg {
+    fn drop(&mut self) {
+        // SAFETY: registered (the type invariant), unregistered only here; no
+        // transform exists while the module is unloaded, since each holds a
+        // module reference.
+        unsafe { ffi::rust_lz4_scomp_unregister() };
+    }
+}
+
+/// Whether the caller runs in atomic context: `in_atomic() ||
+/// irqs_disabled()`.  Exact on kernels with `CONFIG_PREEMPT_COUNT` (every
+/// preemptible or `DEBUG_ATOMIC_SLEEP` kernel); without it a spinlock does
+/// not show.
+pub(crate) fn in_atomic() -> bool {
+    // SAFETY: reads the preempt count and the interrupt flag; any context.
+    unsafe { ffi::rust_lz4_in_atomic() }
+}
+
+/// One decompression through the crypto API, as a kernel user makes it,
+/// with the transform of `driver` (e.g. `lz4-rust`, `lz4-scomp`): `src`
+/// into `dst`, of the capacity `dst.len()`; the decoded length, or the
+/// crypto API's error.  Process context (it allocates and may sleep).
+pub(crate) fn acomp_decompress(driver: &CStr, src: &[u8], dst: &mut [u8]) -> Result<usize> {
+    let slen = c_uint::try_from(src.len()).map_err(|_| EINVAL)?;
+    let mut dlen = c_uint::try_from(dst.len()).map_err(|_| EINVAL)?;
+    // SAFETY: `driver` is NUL-terminated; the slices are valid for the
+    // lengths given, and the C side copies at most `dlen` bytes into `dst`.
+    let ret = unsafe {
+        ffi::rust_lz4_acomp_decompress(
+            driver.as_char_ptr().cast(),
+            src.as_ptr().cast(),
+            slen,
+            dst.as_mut_ptr().cast(),
+            &mut dlen,
+        )
+    };
+    if ret != 0 {
+        return Err(Error::from_errno(ret));
+    }
+    Ok(dlen as usize)
 }

@@ -17,8 +17,11 @@
 //!   frames) with a decoder that is memory-safe on any input ([`lz4`]),
 //!   yielding the CPU at bounded intervals and stopping on fatal signals,
 //!   for kernel code ([`service::decompress`]) and, through
-//!   `/dev/rust_lz4`, for userspace ([`service::device`]): the
-//!   decompression half, [`lz4`] and [`service`].
+//!   `/dev/rust_lz4`, for userspace ([`service::device`]), and is the
+//!   crypto API's `"lz4"` (driver `lz4-rust`), which zswap decompresses
+//!   with in atomic context ([`service::crypto`],
+//!   [`service::decompress_atomic`]): the decompression half, [`lz4`] and
+//!   [`service`].
 //!
 //! The crate root owns what both halves share: [`glue`], the one seam to C
 //! (every call into C is there, behind safe types; [`claim`] keeps its
@@ -45,8 +48,10 @@ module! {
 }
 
 /// The loaded module: its two halves, and what they share.  Fields drop in
-/// order: the ARC half stops following RAM before the device goes away.
+/// order: the crypto algorithm, registered last, goes first; the ARC half
+/// stops following RAM before the device goes away.
 struct RustLz4 {
+    _crypto: glue::ScompAlg,
     _arc: arc::Arc,
     _device: service::device::Device,
     _debugfs: glue::DebugfsDir,
@@ -67,7 +72,13 @@ impl kernel::Module for RustLz4 {
             service::resched::test_switch(),
         );
         debugfs.switch(c_str!("test_freeze_limits"), arc::test_switch());
+        debugfs.switch(c_str!("crypto_test_yield"), service::crypto::test_switch());
+        debugfs.write_file::<service::crypto::TestRequest>(c_str!("crypto_decompress"));
+        // Last: from here on, any kernel user of the crypto API may call
+        // into the module.
+        let crypto = service::crypto::register()?;
         Ok(RustLz4 {
+            _crypto: crypto,
             _arc: arc,
             _device: device,
             _debugfs: debugfs,

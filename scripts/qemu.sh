@@ -10,6 +10,7 @@
 #     --timeout SECS   kill the guest after SECS; default 300
 #     --balloon        add a virtio balloon (virtio-balloon-pci)
 #     --qmp PATH       serve QMP on the unix socket PATH (scripts/balloon.py)
+#     --disk IMAGE     attach the raw IMAGE as a virtio-blk disk (/dev/vda)
 #
 # The guest ends itself with `reboot -f` (QEMU runs with -no-reboot).  Exit
 # status: 0 when the guest ended by itself, 124 on timeout, else QEMU's.
@@ -18,7 +19,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-[ $# -ge 3 ] || die "usage: qemu.sh BZIMAGE INITRD LOG [--mem M] [--smp N] [--append A] [--timeout S] [--balloon] [--qmp SOCK]"
+[ $# -ge 3 ] || die "usage: qemu.sh BZIMAGE INITRD LOG [--mem M] [--smp N] [--append A] [--timeout S] [--balloon] [--qmp SOCK] [--disk IMG]"
 bz=$1 initrd=$2 log=$3
 shift 3
 mem=512M smp=2 append= timeout=300
@@ -31,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--balloon) extra+=(-device virtio-balloon-pci); shift ;;
 	--qmp) extra+=(-qmp "unix:$2,server=on,wait=off"); shift 2 ;;
+	--disk) extra+=(-drive "file=$2,if=virtio,format=raw,cache=unsafe"); shift 2 ;;
 	*) die "unknown option $1" ;;
 	esac
 done

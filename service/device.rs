@@ -56,10 +56,16 @@ fn counted(f: impl FnOnce() -> Result) -> Result {
 }
 
 /// Reads an argument struct, honouring the caller's `argsz`, its first
-/// field.
+/// field, which must cover the whole struct.
 fn read_args<T: UserStruct>(arg: u64) -> Result<T> {
+    read_args_from(arg, size_of::<T>())
+}
+
+/// Reads an argument struct whose first version was `min` bytes: a caller
+/// with an `argsz` from `min` up gets the fields it knows, the rest zero.
+fn read_args_from<T: UserStruct>(arg: u64, min: usize) -> Result<T> {
     let argsz = glue::read_user(arg)?;
-    if (argsz as usize) < size_of::<T>() {
+    if (argsz as usize) < min {
         return Err(EINVAL);
     }
     if argsz > uapi::MAX_ARGSZ {
@@ -68,10 +74,10 @@ fn read_args<T: UserStruct>(arg: u64) -> Result<T> {
     glue::read_user_struct(arg, argsz as usize)
 }
 
-/// Writes an argument struct back; its `argsz` covers it (see
-/// [`read_args`]).
-fn write_args<T: UserStruct>(arg: u64, args: &T) -> Result {
-    glue::write_user(arg, args)
+/// Writes an argument struct back, as much of it as the caller's `argsz`
+/// covers (see [`read_args_from`]).
+fn write_args<T: UserStruct>(arg: u64, args: &T, argsz: u32) -> Result {
+    glue::write_user_prefix(arg, args, argsz as usize)
 }
 
 /// Allocates a kernel buffer of `len` bytes and fills it from user `addr`.
@@ -121,7 +127,7 @@ fn decompress(arg: u64) -> Result {
     let out = dst.get(..n).ok_or(EINVAL)?;
     copy_out(args.dst, out)?;
     args.dst_len = n as u64;
-    write_args(arg, &args)?;
+    write_args(arg, &args, args.argsz)?;
     stats::record_ok(src_len, n);
     Ok(())
 }
@@ -189,7 +195,7 @@ fn bench(arg: u64) -> Result {
     args.dst_len = n as u64;
     args.rust_ns = rust_ns;
     args.c_ns = c_ns;
-    write_args(arg, &args)?;
+    write_args(arg, &args, args.argsz)?;
     // The Rust decoder ran `iterations` timed rounds and the untimed one.
     let decodes = (args.iterations as usize).saturating_add(1);
     stats::record_ok(src_len.saturating_mul(decodes), n.saturating_mul(decodes));
@@ -198,10 +204,10 @@ fn bench(arg: u64) -> Result {
 
 /// `RUST_LZ4_IOC_STATS`.
 fn stats(arg: u64) -> Result {
-    let mut args: uapi::Stats = read_args(arg)?;
+    let mut args: uapi::Stats = read_args_from(arg, uapi::STATS_SIZE_VER0 as usize)?;
     if args.reserved != 0 {
         return Err(EINVAL);
     }
     stats::snapshot(&mut args);
-    write_args(arg, &args)
+    write_args(arg, &args, args.argsz)
 }

@@ -8,6 +8,10 @@
 //! the calling task has a fatal signal pending.  [`device`] exposes the same
 //! service to userspace as `/dev/rust_lz4`.
 //!
+//! [`decompress_atomic`] is the other entry point, for callers that cannot
+//! sleep: one raw block, never yielding.  [`crypto`] serves it to the
+//! kernel's crypto API as `"lz4"` (driver `lz4-rust`), which zswap uses.
+//!
 //! # Examples
 //!
 //! The service has no `unsafe` code, and the compiler holds it to that: the
@@ -27,6 +31,7 @@
 
 #![deny(unsafe_code)]
 
+pub(crate) mod crypto;
 pub(crate) mod device;
 pub(crate) mod resched;
 pub(crate) mod stats;
@@ -66,6 +71,31 @@ pub fn decompress(format: Format, src: &[u8], dst: &mut [u8]) -> Result<usize> {
 /// As [`decompress`].
 pub fn decompress_zfs_exact(src: &[u8], dst: &mut [u8]) -> Result<usize> {
     run(|hook| lz4::zfs::decompress(src, dst, true, hook))
+}
+
+/// Decompresses one raw LZ4 block `src` into `dst` in any context; returns
+/// the decoded length.
+///
+/// The contract differs from [`decompress`]: this entry point may be called
+/// in atomic context (under a spinlock, with preemption, bottom halves or
+/// interrupts disabled), and so it never yields, never checks signals, never
+/// allocates and never sleeps.  Its hook is [`lz4::NoYield`], which the
+/// decoder compiles without any yield point, so no path of it reaches
+/// `cond_resched()`.  Nothing bounds the time it runs without yielding but
+/// the sizes: work is proportional to `src.len() + dst.len()`, and callers
+/// keep both small (a page, for zswap).
+///
+/// The semantics are `LZ4_decompress_safe()`'s: `src` must be exactly one
+/// block, ending at its last byte, and the output must fit `dst`.
+///
+/// # Errors
+///
+/// - `EBADMSG`: `src` is not one valid block (corrupt, truncated, trailing
+///   bytes, empty);
+/// - `ENOSPC`: `dst` is too small for the decoded data;
+/// - `EINVAL`: invalid arguments (a length over `i32::MAX`).
+pub fn decompress_atomic(src: &[u8], dst: &mut [u8]) -> Result<usize> {
+    lz4::block::decompress(src, dst, &mut lz4::NoYield).map_err(to_kernel_error)
 }
 
 /// Runs one decode with a fresh kernel yield hook and accounts its yields.

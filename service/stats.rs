@@ -5,6 +5,9 @@
 //! Every request is counted once as a call, and then either as a success
 //! (bytes in and out) or under exactly one error kind, so that
 //! `calls == successes + errors` holds whenever no request is in flight.
+//! The crypto API's decompressions (`crypto_*`, [`super::crypto`]) are
+//! counted apart, with the same rule: `crypto_calls == successes +
+//! crypto_errors`.
 
 use super::uapi::Stats;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -26,6 +29,12 @@ struct Counters {
     other: AtomicU64,
     yields: AtomicU64,
     max_yield_gap_ns: AtomicU64,
+    crypto_calls: AtomicU64,
+    crypto_bytes_in: AtomicU64,
+    crypto_bytes_out: AtomicU64,
+    crypto_errors: AtomicU64,
+    crypto_atomic: AtomicU64,
+    crypto_compress_calls: AtomicU64,
 }
 
 static C: Counters = Counters {
@@ -43,6 +52,12 @@ static C: Counters = Counters {
     other: AtomicU64::new(0),
     yields: AtomicU64::new(0),
     max_yield_gap_ns: AtomicU64::new(0),
+    crypto_calls: AtomicU64::new(0),
+    crypto_bytes_in: AtomicU64::new(0),
+    crypto_bytes_out: AtomicU64::new(0),
+    crypto_errors: AtomicU64::new(0),
+    crypto_atomic: AtomicU64::new(0),
+    crypto_compress_calls: AtomicU64::new(0),
 };
 
 /// Counts a request.
@@ -79,6 +94,34 @@ pub(crate) fn record_yields(yields: u64, max_gap_ns: u64) {
     C.max_yield_gap_ns.fetch_max(max_gap_ns, Relaxed);
 }
 
+/// Counts a decompression of the crypto API, `atomic` if it ran in atomic
+/// context.  Called in any context.
+pub(crate) fn record_crypto_call(atomic: bool) {
+    C.crypto_calls.fetch_add(1, Relaxed);
+    if atomic {
+        C.crypto_atomic.fetch_add(1, Relaxed);
+    }
+}
+
+/// Counts the outcome of a decompression of the crypto API: `Some((in,
+/// out))` for a success, `None` for an error.
+pub(crate) fn record_crypto_result(done: Option<(usize, usize)>) {
+    match done {
+        Some((bytes_in, bytes_out)) => {
+            C.crypto_bytes_in.fetch_add(bytes_in as u64, Relaxed);
+            C.crypto_bytes_out.fetch_add(bytes_out as u64, Relaxed);
+        }
+        None => {
+            C.crypto_errors.fetch_add(1, Relaxed);
+        }
+    }
+}
+
+/// Counts a compression of the crypto API.
+pub(crate) fn record_crypto_compress() {
+    C.crypto_compress_calls.fetch_add(1, Relaxed);
+}
+
 /// A snapshot for `RUST_LZ4_IOC_STATS`.
 pub(crate) fn snapshot(s: &mut Stats) {
     s.calls = C.calls.load(Relaxed);
@@ -95,4 +138,10 @@ pub(crate) fn snapshot(s: &mut Stats) {
     s.err_other = C.other.load(Relaxed);
     s.yields = C.yields.load(Relaxed);
     s.max_yield_gap_ns = C.max_yield_gap_ns.load(Relaxed);
+    s.crypto_calls = C.crypto_calls.load(Relaxed);
+    s.crypto_bytes_in = C.crypto_bytes_in.load(Relaxed);
+    s.crypto_bytes_out = C.crypto_bytes_out.load(Relaxed);
+    s.crypto_errors = C.crypto_errors.load(Relaxed);
+    s.crypto_atomic = C.crypto_atomic.load(Relaxed);
+    s.crypto_compress_calls = C.crypto_compress_calls.load(Relaxed);
 }

@@ -128,10 +128,27 @@ pub struct Stats {
     pub yields: u64,
     /// Longest stretch between two yield points, ns.
     pub max_yield_gap_ns: u64,
+    /// Decompressions through the crypto API (driver `lz4-rust`).
+    pub crypto_calls: u64,
+    /// Their compressed bytes, successful ones.
+    pub crypto_bytes_in: u64,
+    /// Bytes they produced.
+    pub crypto_bytes_out: u64,
+    /// Those that failed (`-EINVAL` to the caller).
+    pub crypto_errors: u64,
+    /// Those called in atomic context.
+    pub crypto_atomic: u64,
+    /// Compressions through the crypto API.
+    pub crypto_compress_calls: u64,
 }
 
 // The layout of the C header, on every architecture; the ABI check compares
 // every offset as well.
 const _: () = assert!(core::mem::size_of::<Decompress>() == 56);
 const _: () = assert!(core::mem::size_of::<Bench>() == 56);
-const _: () = assert!(core::mem::size_of::<Stats>() == 120);
+const _: () = assert!(core::mem::size_of::<Stats>() == 168);
+
+/// `sizeof(struct rust_lz4_stats)` before the crypto counters were appended:
+/// the smallest `argsz` STATS accepts.  Such a caller gets the fields it
+/// knows and nothing is written past them.
+pub const STATS_SIZE_VER0: u32 = 120;

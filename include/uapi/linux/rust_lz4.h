@@ -76,7 +76,14 @@ struct rust_lz4_bench {
 	__u64 c_ns;		/* out: total time of LZ4_decompress_safe() */
 };
 
-/* RUST_LZ4_IOC_STATS: counters since the module was loaded. */
+/*
+ * RUST_LZ4_IOC_STATS: counters since the module was loaded.  The crypto_*
+ * fields count the crypto API's "lz4" of this module (driver lz4-rust, used
+ * e.g. by zswap); they were appended later: an argsz of 120 (the first
+ * version, RUST_LZ4_STATS_SIZE_VER0) is still accepted and gets the
+ * fields before them.
+ */
+#define RUST_LZ4_STATS_SIZE_VER0	120
 struct rust_lz4_stats {
 	__u32 argsz;
 	__u32 reserved;
@@ -94,6 +101,12 @@ struct rust_lz4_stats {
 	__u64 err_other;	/* anything else, e.g. EIO from a BENCH mismatch */
 	__u64 yields;		/* calls of the yield hook */
 	__u64 max_yield_gap_ns;	/* longest stretch between two yield points */
+	__u64 crypto_calls;	/* decompressions through the crypto API */
+	__u64 crypto_bytes_in;	/* their compressed bytes, successful ones */
+	__u64 crypto_bytes_out;	/* bytes they produced */
+	__u64 crypto_errors;	/* those that failed (-EINVAL to the caller) */
+	__u64 crypto_atomic;	/* those called in atomic context */
+	__u64 crypto_compress_calls; /* compressions through the crypto API */
 };
 
 #define RUST_LZ4_IOC_DECOMPRESS	_IO(RUST_LZ4_IOC_MAGIC, 0x01)

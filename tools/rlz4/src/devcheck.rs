@@ -288,6 +288,22 @@ pub fn main(args_in: &[String]) -> ExitCode {
     };
     let got = unsafe_ioctl(&c.dev, IOC_STATS, &mut s as *mut _ as u64);
     c.report("stats_einval_reserved", expect(got, libc::EINVAL));
+    // The ABI grew through argsz (the crypto_* counters): a caller of the
+    // first version (120 bytes) is still served, and nothing past its
+    // struct is written.
+    let mut old = [0xA5u8; std::mem::size_of::<Stats>()];
+    old[..8].copy_from_slice(&[120, 0, 0, 0, 0, 0, 0, 0]);
+    let got = unsafe_ioctl(&c.dev, IOC_STATS, old.as_mut_ptr() as u64);
+    c.report(
+        "stats_first_version_argsz",
+        expect(got, 0).and_then(|()| {
+            if old[120..].iter().all(|&b| b == 0xA5) {
+                Ok(())
+            } else {
+                Err("the kernel wrote past argsz 120".into())
+            }
+        }),
+    );
     let r = match c.dev.stats() {
         Err(e) => Err(e.to_string()),
         Ok(after) => {

@@ -59,8 +59,14 @@ impl Stats {
             ("err_other", self.err_other),
             ("yields", self.yields),
             ("max_yield_gap_ns", self.max_yield_gap_ns),
+            ("crypto_calls", self.crypto_calls),
+            ("crypto_bytes_in", self.crypto_bytes_in),
+            ("crypto_bytes_out", self.crypto_bytes_out),
+            ("crypto_errors", self.crypto_errors),
+            ("crypto_atomic", self.crypto_atomic),
+            ("crypto_compress_calls", self.crypto_compress_calls),
         ] {
-            writeln!(out, "{k:<18} {v}")?;
+            writeln!(out, "{k:<21} {v}")?;
         }
         Ok(())
     }
