@@ -8,7 +8,8 @@
 #   balloon-boot.sh KDIR INITRD LOG SECONDS LABEL [--freeze]
 #
 # 2 vCPUs, 2 GiB, a virtio balloon; the stress runs SECONDS.  --freeze is the
-# negative control (rlz4.freeze_limits=1).  Prints the judge's lines, the
+# negative control (rlz4.freeze_limits=1).  A fresh 256 MiB disk image is
+# attached for swap and zswap (BALLOON_ZSWAP=0: none).  Prints the judge's lines, the
 # host's balloon report and, last, "PASSED FAILED"; exits 1 if anything
 # failed.  The host report is kept next to LOG as LOG with .host.log.
 set -uo pipefail
@@ -23,12 +24,18 @@ append="rlz4.suite=balloon rlz4.balloon_seconds=$secs"
 hostlog=${log%.log}.host.log
 # A unix socket path is limited to 108 bytes: keep it short.
 sock=$(mktemp -u /tmp/rlz4-qmp.XXXXXX)
+disk=()
+if [ "${BALLOON_ZSWAP:-1}" != 0 ]; then
+	img=${log%.log}.disk.img
+	disk=(--disk "$img")
+fi
 for try in 1 2; do
 	rm -f "$log"
+	[ -z "${img:-}" ] || { rm -f "$img"; truncate -s 256M "$img"; }
 	# Boot, about 60 s after the stress for the suite's end, TCG slack.
 	bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$initrd" "$log" \
 		--mem 2G --smp 2 --balloon --qmp "$sock" --append "$append" \
-		--timeout $((secs * 2 + 300)) &
+		--timeout $((secs * 2 + 300)) ${disk[@]+"${disk[@]}"} &
 	qpid=$!
 	hrc=0
 	python3 "$here/balloon.py" --qmp "$sock" --console "$log" --mem 2G --low "${BALLOON_LOW:-512M}" ${BALLOON_HOST_ARGS:-} \
@@ -44,7 +51,7 @@ done
 res=$(python3 "$here/ktap.py" "$log" --label "$label")
 echo "$res" | sed '$d' | grep -v '^ok .*/\(guest_finished\|ktap_plan\|no_kernel_problems\|taint\)$' || true
 # The suite's figures.
-grep -a -E '^# (RAM |calls |STATS delta|c_min:|c_max:|[0-9]+ samples|[0-9]+ warning|longest)' "$log" | tr -d '\r' || true
+grep -a -E '^# (RAM |calls |STATS delta|c_min:|c_max:|[0-9]+ samples|[0-9]+ warning|longest|zswap under|swap on)' "$log" | tr -d '\r' || true
 grep -E 'balloon: [0-9]+ steps|balloon: (QMP|the guest|not even)' "$hostlog" || true
 c=$(echo "$res" | tail -1)
 p=${c% *} f=${c#* }

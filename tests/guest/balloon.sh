@@ -17,6 +17,14 @@
 # rlz4.freeze_limits=1 is the negative control: the re-evaluation is frozen
 # through the debugfs test switch, and the "limits follow RAM" check must
 # then fail.
+#
+# With a disk (/dev/vda, scripts/balloon-boot.sh attaches one), swap is on
+# it and zswap runs with compressor lz4, which resolves to the module's
+# lz4-rust: while the workers decode, a swapper pushes 16 MiB of text of
+# known SHA-256 out of a memory cgroup to zswap and reads it back, over and
+# over, and the balloon pushes out whatever else it takes.  Every read-back
+# must be byte-exact; the module's crypto counters are reported, every call
+# atomic, none failed.
 . /tests/lib.sh
 
 DEV=/dev/rust_lz4
@@ -28,6 +36,10 @@ NCPU=$(nproc)
 PER_CPU=3
 WORKERS=$((NCPU * PER_CPU))
 SAMPLES=/tmp/arc.samples
+ZSWAP=0
+[ -b /dev/vda ] && ZSWAP=1
+ZSW=/sys/module/zswap/parameters
+CG=/sys/fs/cgroup
 
 # Stricter detectors than the defaults: a task blocked for 30 s and a CPU
 # stuck for 10 s are reported (and fail the boot).
@@ -102,6 +114,76 @@ worker() {
 	echo "$calls $good $nomem $bad $other $bytes" >/tmp/w$i.counts
 }
 
+# swapper END: until uptime END (cs), write 16 MiB of text into tmpfs from
+# the memory cgroup "bz", push it out with memory.reclaim, read it back and
+# check its SHA-256; writes "rounds bad" to /tmp/swapper.counts at the end.
+swapper() {
+	local end=$1 rounds=0 bad=0 want got
+	want=$(sha256sum </bench/json | cut -d' ' -f1)
+	while [ "$(uptime_cs)" -lt "$end" ]; do
+		sh -c "echo \$\$ >$CG/bz/cgroup.procs && cat /bench/json >/zs/data"
+		echo 32M >$CG/bz/memory.reclaim 2>/dev/null
+		got=$(sha256sum </zs/data | cut -d' ' -f1)
+		rm -f /zs/data
+		rounds=$((rounds + 1))
+		[ "$got" = "$want" ] || { bad=$((bad + 1)); echo "WRONG BYTES after swap-in: round $rounds"; }
+	done >/tmp/swapper.log 2>&1
+	echo "$rounds $bad" >/tmp/swapper.counts
+}
+
+# vmstat NAME: a /proc/vmstat counter, "-" when the kernel has no VM event
+# counters (CONFIG_VM_EVENT_COUNTERS: off in the 6.12 test kernel).
+vmstat() { awk -v n="$1" '$1 == n { v = $2 } END { print (v == "" ? "-" : v) }' /proc/vmstat; }
+# cgstat NAME: a counter of the swapper's memory cgroup (memory.stat).
+cgstat() { awk -v n="$1" '$1 == n { print $2 }' $CG/bz/memory.stat; }
+
+t_zswap_on() {
+	mkswap /dev/vda >/dev/null && swapon /dev/vda || return 1
+	mkdir -p $CG /zs && mount -t cgroup2 none $CG && echo +memory >$CG/cgroup.subtree_control &&
+		mkdir $CG/bz && mount -t tmpfs -o size=64M tmpfs /zs || return 1
+	# Through lzo first: setting the name zswap already has is a no-op.
+	echo lzo >$ZSW/compressor && echo lz4 >$ZSW/compressor && echo Y >$ZSW/enabled || return 1
+	[ "$(cat /sys/module/$MOD/refcnt)" -gt 0 ] || fail "zswap's \"lz4\" is not lz4-rust" || return 1
+	echo "swap on /dev/vda, zswap with lz4 = lz4-rust (rust_lz4 refcnt $(cat /sys/module/$MOD/refcnt))"
+	echo "$(vmstat zswpin) $(cgstat zswpin) $(stat_of crypto_calls) $(stat_of crypto_atomic) $(stat_of crypto_errors)" >/tmp/zswap.start
+}
+
+# Swap-in through Rust during the stress: every read-back correct, every
+# call in atomic context, none failed; at least as many calls as the
+# swapper's cgroup had zswap loads (its text always compresses), and no
+# more than zswap loads in all (7.x stores an incompressible page as is and
+# loads it without one; /proc/vmstat, where the kernel has VM event
+# counters).
+t_zswap_report() {
+	local i0 g0 c0 a0 e0 i1 g1 c1 a1 e1 rounds bad vin
+	read -r i0 g0 c0 a0 e0 </tmp/zswap.start
+	i1=$(vmstat zswpin) g1=$(cgstat zswpin)
+	c1=$(stat_of crypto_calls) a1=$(stat_of crypto_atomic) e1=$(stat_of crypto_errors)
+	vin=n/a
+	[ "$i0" = - ] || [ "$i1" = - ] || vin=$((i1 - i0))
+	read -r rounds bad </tmp/swapper.counts || { fail "the swapper left no counts"; return 1; }
+	head -5 /tmp/swapper.log
+	echo "zswap under the balloon: swapper rounds $rounds, wrong $bad; zswpin: swapper's cgroup +$((g1 - g0)), /proc/vmstat: +$vin; crypto_calls +$((c1 - c0)), crypto_atomic +$((a1 - a0)), crypto_errors +$((e1 - e0))"
+	[ "$rounds" -gt 0 ] || fail "no swapper round" || return 1
+	expect_eq "wrong read-backs" "$bad" 0 || return 1
+	[ $((g1 - g0)) -gt 0 ] || fail "the swapper's pages never came back from zswap" || return 1
+	[ $((c1 - c0)) -ge $((g1 - g0)) ] || fail "fewer decompressions than the swapper's zswap loads" || return 1
+	expect_eq "crypto_atomic delta" $((a1 - a0)) $((c1 - c0)) || return 1
+	expect_eq "crypto_errors delta" $((e1 - e0)) 0 || return 1
+	[ "$vin" = n/a ] || [ $((c1 - c0)) -le "$vin" ] || fail "more decompressions than zswap loads"
+}
+
+# Swap off, zswap away from lz4-rust: the module can be unloaded again.
+t_zswap_off() {
+	echo lzo >$ZSW/compressor && swapoff /dev/vda || return 1
+	local i
+	for i in $(seq 50); do
+		[ "$(cat /sys/module/$MOD/refcnt)" = 0 ] && return 0
+		sleep 0.2
+	done
+	fail "rust_lz4 still referenced: $(cat /sys/module/$MOD/refcnt)"
+}
+
 errsum() { rlz4 stats | awk '/^(err_|interrupted)/ && $1 != "err_nomem" { s += $2 } END { print s + 0 }'; }
 
 t_load() {
@@ -132,8 +214,10 @@ t_stress() {
 		awk -v k=$i 'NR < k' /tmp/stress.manifest >>/tmp/w$i.manifest
 		(exec >/dev/null 2>&1; worker $i $end) &
 	done
+	[ $ZSWAP = 0 ] || (exec >/dev/null 2>&1; swapper $end) &
 	echo "rlz4-balloon-go" >/dev/console
 	wait_workers
+	[ $ZSWAP = 0 ] || while [ ! -e /tmp/swapper.counts ]; do sleep 1; done
 	echo "rlz4-balloon-stress-done" >/dev/console
 	for i in $(seq 1 $WORKERS); do
 		[ -s /tmp/w$i.counts ] || fail "worker $i left no counts (killed?)" || return 1
@@ -242,14 +326,16 @@ t_yields() {
 	[ "$(stat_of yields)" -gt 0 ] || fail "no yields counted"
 }
 
-ktap_begin 9
+ktap_begin $((9 + ZSWAP * 3))
 ok load t_load
+[ $ZSWAP = 0 ] || ok zswap_on_lz4_rust t_zswap_on
 if [ $FREEZE = 1 ]; then
 	ok freeze_limits t_freeze
 else
 	ok limits_not_frozen expect_eq test_freeze_limits "$(cat /sys/kernel/debug/rust_lz4/test_freeze_limits)" N
 fi
 ok stress_outputs_correct t_stress
+[ $ZSWAP = 0 ] || ok zswap_swapin_through_rust_correct t_zswap_report
 ok ram_restored t_ram_back
 ok balloon_took_memory t_ram_moved
 if [ $FREEZE = 1 ]; then
@@ -261,4 +347,5 @@ else
 	ok warning_rate_limited t_warning
 fi
 ok yields t_yields
+[ $ZSWAP = 0 ] || ok zswap_off t_zswap_off
 ok unload unload
