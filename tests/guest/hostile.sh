@@ -24,7 +24,7 @@ REPEAT=${REPEAT:-50}
 
 # load: insmod, after unloading what a failed test may have left loaded.
 load() {
-	! loaded || rmmod $MOD || return 1
+	! loaded || { settle; rmmod $MOD; } || return 1
 	insmod $KO "$@" || return 1
 	loaded || fail "insmod returned 0 but $MOD is not loaded"
 }
@@ -117,6 +117,7 @@ t_load_unload_cycles() {
 				cmp -s $plain /tmp/cycle.out || fail "decode wrong at cycle $i" || return 1
 			n=$((n + 1))
 		fi
+		settle
 		rmmod $MOD || fail "rmmod failed at cycle $i" || return 1
 		! loaded || fail "still loaded after rmmod at cycle $i" || return 1
 		[ ! -e $DEV ] || fail "$DEV left behind at cycle $i" || return 1

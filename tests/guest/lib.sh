@@ -85,8 +85,20 @@ expect_eq() {
 
 loaded() { [ -d /sys/module/$MOD ]; }
 
+# settle: wait up to 2 s for the module's reference count to drop to 0.
+# Loading registers lz4-rust with the crypto API, whose self-test holds a
+# reference on the module (its larval's crypto_mod_get()) for a moment after
+# insmod returns: an rmmod at once can get EAGAIN.
+settle() {
+	local i
+	for i in $(seq 20); do
+		[ "$(cat /sys/module/$MOD/refcnt 2>/dev/null || echo 0)" = 0 ] && return 0
+		sleep 0.1
+	done
+}
+
 unload() {
-	if loaded; then rmmod $MOD || return 1; fi
+	if loaded; then settle; rmmod $MOD || return 1; fi
 	! loaded || fail "module still loaded after rmmod"
 }
 
