@@ -195,9 +195,11 @@ void rust_lz4_watch_stop(void)
  * The crypto API's "lz4", driver "lz4-rust": an scomp algorithm whose
  * callbacks are Rust functions.  Neither kernel's Rust has the crypto API,
  * and the context callbacks differ: one context per transform on 6.12
- * (alloc_ctx(tfm) / free_ctx(tfm, ctx)), per-CPU streams from 6.15 on
- * (.streams.alloc_ctx(void) / .streams.free_ctx(ctx)).  The context is the
- * work memory of LZ4_compress_default(), as in crypto/lz4.c.
+ * (alloc_ctx(tfm) / free_ctx(tfm, ctx)), per-CPU streams on 7.3
+ * (.streams.alloc_ctx(void) / .streams.free_ctx(ctx)); the test splits at
+ * 6.15, where the signatures changed, and is checked on 6.12 and 7.3 only.
+ * The context is the work memory of LZ4_compress_default(), as in
+ * crypto/lz4.c.
  */
 static rust_lz4_scomp_fn rust_lz4_scomp_compress_fn;
 static rust_lz4_scomp_fn rust_lz4_scomp_decompress_fn;
