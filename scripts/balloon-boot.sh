@@ -29,7 +29,10 @@ if [ "${BALLOON_ZSWAP:-1}" != 0 ]; then
 	img=${log%.log}.disk.img
 	disk=(--disk "$img")
 fi
-for try in 1 2; do
+# balloon_once: one boot with the host driving the balloon; returns QEMU's
+# status and sets hrc to balloon.py's.
+balloon_once() {
+	local qpid qrc=0
 	rm -f "$log"
 	[ -z "${img:-}" ] || { rm -f "$img"; truncate -s 256M "$img"; }
 	# Boot, about 60 s after the stress for the suite's end, TCG slack.
@@ -40,16 +43,15 @@ for try in 1 2; do
 	hrc=0
 	python3 "$here/balloon.py" --qmp "$sock" --console "$log" --mem 2G --low "${BALLOON_LOW:-512M}" ${BALLOON_HOST_ARGS:-} \
 		--timeout $((secs * 2 + 240)) >"$hostlog" 2>&1 || hrc=$?
-	qrc=0
 	wait $qpid || qrc=$?
 	rm -f "$sock"
-	[ $try = 1 ] && qemu_aborted "$log" $qrc || break
-	# QEMU itself aborted: an emulator bug, not a result.  Once more.
-	mv "$hostlog" "${hostlog%.log}.qemu-abort.log"
-	qemu_abort_set_aside "$log" "$label"
-done
+	return $qrc
+}
+# QEMU itself aborting is an emulator bug, not a result: once more, with
+# the host's report of that boot set aside too.
+SET_ASIDE_TOO=$hostlog boot_retrying "$log" "$label" balloon_once || true
 res=$(python3 "$here/ktap.py" "$log" --label "$label")
-echo "$res" | sed '$d' | grep -v '^ok .*/\(guest_finished\|ktap_plan\|no_kernel_problems\|taint\)$' || true
+echo "$res" | judge_show
 # The suite's figures.
 grep -a -E '^# (RAM |calls |STATS delta|c_min:|c_max:|[0-9]+ samples|[0-9]+ warning|longest|zswap under|swap on)' "$log" | tr -d '\r' || true
 grep -E 'balloon: [0-9]+ steps|balloon: (QMP|the guest|not even)' "$hostlog" || true

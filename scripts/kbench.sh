@@ -23,9 +23,8 @@ top=$(dirname "$here")
 
 K=${KERNEL:-$DEFAULT_KERNEL}
 bash "$here/setup.sh"
-build_module "$K"
 bash "$here/guest-data.sh" "$top/out/guest"
-bash "$here/initramfs.sh" "$kdir" "$ko" "$top/out/$K/kbench.cpio" \
+module_initramfs "$K" "$top/out/$K/kbench.cpio" \
 	/bin/rlz4="$top/out/guest/rlz4" /bench="$top/out/guest/bench"
 append="rlz4.suite=kbench RLZ4_KBENCH_CAP=${KBENCH_CAP:-16M} RLZ4_KBENCH_MS=${KBENCH_MS:-1000}"
 [ -z "${KBENCH_FILES:-}" ] || append="$append RLZ4_KBENCH_FILES=$KBENCH_FILES"

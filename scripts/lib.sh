@@ -24,16 +24,32 @@ elapsed() {
 	printf '%dm%02ds' $((s / 60)) $((s % 60))
 }
 
-# Builds test kernel $1 if needed, then the module against it in out/$1;
-# sets kdir and ko.  A failed module build shows its log and dies.
+# lib_dir: the directory of these scripts (bash only, as every function
+# below but kmake_args and core_rustc).
+lib_dir() { (cd "$(dirname "${BASH_SOURCE[0]}")" && pwd); }
+
+# build_module K: builds test kernel K if needed, then the module against it
+# in out/K; sets kdir and ko.  A failed build shows the tail of its log
+# (out/module-K.log) and returns 1.
 build_module() {
 	local d t
-	d=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	d=$(lib_dir)
 	t=$(dirname "$d")
-	kdir=$(bash "$d/kernel.sh" build "$1")
+	kdir=$(bash "$d/kernel.sh" build "$1") || { echo "kernel $1 failed to build" >&2; return 1; }
 	mkdir -p "$t/out"
 	ko=$(bash "$d/module.sh" "$kdir" "$t/out/$1" 2>"$t/out/module-$1.log") ||
-		{ cat "$t/out/module-$1.log" >&2; die "module build failed"; }
+		{ tail -30 "$t/out/module-$1.log" >&2; echo "module build failed: see $t/out/module-$1.log" >&2; return 1; }
+}
+
+# module_initramfs K CPIO [DEST=SRC ...]: build_module K, then the initramfs
+# CPIO with that module, the guest suites and the files DEST=SRC
+# (scripts/initramfs.sh); sets kdir and ko.  Returns 1 when the module build
+# failed, 2 when the initramfs did.
+module_initramfs() {
+	local K=$1 cpio=$2
+	shift 2
+	build_module "$K" || return 1
+	bash "$(lib_dir)/initramfs.sh" "$kdir" "$ko" "$cpio" "$@" || { echo "initramfs $cpio failed" >&2; return 2; }
 }
 
 # core_rustc KDIR MODDIR SRC OBJ: compiles SRC, a crate that needs only
@@ -63,9 +79,40 @@ qemu_aborted() {
 	[ "$2" = 134 ] && grep -aq 'qemu-system-x86_64: .*Assertion .* failed' "$1"
 }
 
-# qemu_abort_set_aside LOG LABEL: keeps the log of a boot in which QEMU
-# aborted as *.qemu-abort.log and says that the boot runs once more.
+# qemu_abort_set_aside LOG LABEL [FILE...]: keeps the log of a boot in which
+# QEMU aborted, and the FILEs of that boot, as *.qemu-abort.log and says that
+# the boot runs once more.
 qemu_abort_set_aside() {
-	mv "$1" "${1%.log}.qemu-abort.log"
+	local f
+	for f in "$1" "${@:3}"; do
+		mv "$f" "${f%.log}.qemu-abort.log"
+	done
 	echo "# $2: QEMU itself aborted ($(grep -a -m1 'Assertion' "${1%.log}.qemu-abort.log" | tr -d '\r' | cut -c1-160)), booting once more"
+}
+
+# boot_retrying LOG LABEL COMMAND...: runs COMMAND, one QEMU boot whose
+# console and QEMU stderr go to LOG, and returns its status; when QEMU itself
+# aborted (qemu_aborted), sets LOG and the files named in $SET_ASIDE_TOO
+# aside (qemu_abort_set_aside) and runs COMMAND once more.
+boot_retrying() {
+	local log=$1 label=$2 rc try
+	shift 2
+	for try in 1 2; do
+		rc=0
+		"$@" || rc=$?
+		[ $try = 1 ] && qemu_aborted "$log" $rc || break
+		# shellcheck disable=SC2086 # a list of paths without blanks
+		qemu_abort_set_aside "$log" "$label" ${SET_ASIDE_TOO:-}
+	done
+	return $rc
+}
+
+# judge_show [--all-checks]: the judge's output (scripts/ktap.py, on stdin)
+# without its last line, the counts, and without the passes of the checks
+# every boot has (guest finished, KTAP plan, taint and, unless --all-checks,
+# no kernel problems): the suite's own results and every failure.
+judge_show() {
+	local routine='guest_finished\|ktap_plan\|no_kernel_problems\|taint'
+	[ "${1:-}" = --all-checks ] && routine='guest_finished\|ktap_plan\|taint'
+	sed '$d' | grep -v "^ok .*/\($routine\)\$" || true
 }

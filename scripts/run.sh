@@ -12,7 +12,6 @@ top=$(dirname "$here")
 K=${KERNEL:-$DEFAULT_KERNEL}
 MEM=${MEM:-1G}
 bash "$here/setup.sh"
-build_module "$K"
 # A sample to decompress through the device: 4 MiB of kernel source, as an
 # LZ4 frame made by the lz4 CLI.
 demo=$top/out/demo
@@ -21,8 +20,7 @@ bash "$here/guest-data.sh" --tools-only "$top/out/guest"
 head -c 4M <(tar -C "$CACHE/src/linux-$K" -cf - mm kernel) >"$demo/sample"
 lz4 -q -f -B6 "$demo/sample" "$demo/sample.lz4"
 sha256sum <"$demo/sample" | cut -d' ' -f1 >"$demo/sample.sha256"
-bash "$here/initramfs.sh" "$kdir" "$ko" "$top/out/$K/initrd.cpio" \
-	/bin/rlz4="$top/out/guest/rlz4" /demo="$demo"
+module_initramfs "$K" "$top/out/$K/initrd.cpio" /bin/rlz4="$top/out/guest/rlz4" /demo="$demo"
 log=$top/out/$K/run.log
 echo "run: booting Linux $K with $MEM RAM under QEMU (TCG); console log: $log" >&2
 rc=0

@@ -18,12 +18,10 @@ K=${KERNEL:-6.12}
 SECS=${SOAK_SECONDS:-900}
 OUT=$top/out
 T0=$(date +%s)
-kdir=$(bash "$here/kernel.sh" build "$K") || die "kernel $K failed to build"
-ko=$(bash "$here/module.sh" "$kdir" "$OUT/$K" 2>"$OUT/module-$K.log") || die "module build failed, see $OUT/module-$K.log"
 [ -x "$OUT/guest/rlz4" ] || bash "$here/guest-data.sh" "$OUT/guest" || die "guest data failed"
-bash "$here/initramfs.sh" "$kdir" "$ko" "$OUT/$K/initrd.cpio" \
+module_initramfs "$K" "$OUT/$K/initrd.cpio" \
 	/bin/rlz4="$OUT/guest/rlz4" /corpus="$OUT/guest/corpus" /bench="$OUT/guest/bench" \
-	/malformed="$top/tests/corpus/malformed" || die "initramfs failed"
+	/malformed="$top/tests/corpus/malformed" || die "module or initramfs failed"
 echo "soak: balloon scenario on $K for $SECS s (console: $OUT/$K/boot-soak.log)"
 res=$(bash "$here/balloon-boot.sh" "$kdir" "$OUT/$K/initrd.cpio" "$OUT/$K/boot-soak.log" "$SECS" "$K/soak")
 echo "$res" | sed '$d'

@@ -23,13 +23,11 @@ top=$(dirname "$here")
 
 K=${1:-$DEFAULT_KERNEL}
 command -v perf >/dev/null || die "tcgprof needs perf (apt-get install linux-perf)"
-build_module "$K"
 bash "$here/guest-data.sh" --tools-only "$top/out/guest" >/dev/null
 [ -d "$top/out/guest/bench" ] || bash "$here/guest-data.sh" "$top/out/guest" >/dev/null
 out=$top/out/tcgprof
 mkdir -p "$out"
-bash "$here/initramfs.sh" "$kdir" "$ko" "$out/initrd.cpio" \
-	/bin/rlz4="$top/out/guest/rlz4" /bench="$top/out/guest/bench"
+module_initramfs "$K" "$out/initrd.cpio" /bin/rlz4="$top/out/guest/rlz4" /bench="$top/out/guest/bench"
 QEMU_PERFMAP=1 perf record -q -e cpu-clock -F 2000 --call-graph=dwarf,4096 -o "$out/perf.data" -- \
 	bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$out/initrd.cpio" "$out/console.log" \
 	--mem 2G --smp 1 --timeout 1800 \

@@ -85,23 +85,26 @@ else
 	fail lint/rustfmt "run: rustfmt --edition 2021 --config-path $ksrc/.rustfmt.toml rust_lz4.rs (formats every module it declares)"
 fi
 
+# unit_tests NAME FILE: compiles the #[test]s of FILE, a `core` Rust file
+# of the module, with the kernel's rustc for the host, runs them and counts
+# them under host/NAME.
+unit_tests() {
+	local log=$OUT/host/$1.log c
+	if $RUSTC --edition 2021 --test -o "$OUT/host/$1_tests" "$2" >"$log" 2>&1 &&
+		"$OUT/host/$1_tests" >>"$log" 2>&1; then :; fi
+	grep -E '^test |^test result' "$log"
+	c=$(cargo_counts "$log")
+	[ "$c" = "0 0" ] && { cat "$log"; c="0 1"; }
+	add_counts "host/$1" "$c"
+}
+
 section "host: ARC rules (arc/rules.rs)"
-if $RUSTC --edition 2021 --test -o "$OUT/host/arc_tests" "$top/arc/rules.rs" >"$OUT/host/arc.log" 2>&1 &&
-	"$OUT/host/arc_tests" >>"$OUT/host/arc.log" 2>&1; then :; fi
-grep -E '^test |^test result' "$OUT/host/arc.log"
-c=$(cargo_counts "$OUT/host/arc.log")
-[ "$c" = "0 0" ] && { cat "$OUT/host/arc.log"; c="0 1"; }
-add_counts host/arc "$c"
+unit_tests arc "$top/arc/rules.rs"
 
 section "host: registration claims (claim.rs)"
+unit_tests claim "$top/claim.rs"
 # Control: with the compare-exchange's result ignored, a second claim
 # succeeds, and the tests must fail.
-if $RUSTC --edition 2021 --test -o "$OUT/host/claim_tests" "$top/claim.rs" >"$OUT/host/claim.log" 2>&1 &&
-	"$OUT/host/claim_tests" >>"$OUT/host/claim.log" 2>&1; then :; fi
-grep -E '^test |^test result' "$OUT/host/claim.log"
-c=$(cargo_counts "$OUT/host/claim.log")
-[ "$c" = "0 0" ] && { cat "$OUT/host/claim.log"; c="0 1"; }
-add_counts host/claim "$c"
 sed 's/\.ok()?;$/;/' "$top/claim.rs" >"$OUT/host/claim-broken.rs"
 if cmp -s "$top/claim.rs" "$OUT/host/claim-broken.rs"; then
 	fail host/claim-control "could not plant the fault in claim.rs"
@@ -196,26 +199,26 @@ else
 	fail host/guest-data "scripts/guest-data.sh failed"
 fi
 
+# qemu_boot K KDIR LOG MEM SMP APPEND TIMEOUT: one boot of K's initramfs;
+# with BOOT_DISK=SIZE a fresh raw disk image of that size (/dev/vda).
+qemu_boot() {
+	[ -z "${BOOT_DISK:-}" ] || { rm -f "$OUT/$1/disk.img"; truncate -s "$BOOT_DISK" "$OUT/$1/disk.img"; }
+	bash "$here/qemu.sh" "$2/arch/x86/boot/bzImage" "$OUT/$1/initrd.cpio" "$3" \
+		--mem "$4" --smp "$5" --append "$6" --timeout "$7" ${BOOT_DISK:+--disk "$OUT/$1/disk.img"}
+}
+
 # boot K KDIR LABEL SUITE MEM SMP TIMEOUT [APPEND [EXPECT]]: one guest run.
 # EXPECT is a regex, or several separated by '|' outside parentheses.
 # BOOT_DISK=SIZE in the environment attaches a fresh disk image of SIZE.
 boot() {
 	local K=$1 kdir=$2 label=$3 suite=$4 mem=$5 smp=$6 timeout=$7 append=${8:-} expect=${9:-}
-	local log=$OUT/$K/boot-$label.log res t0 try rc
+	local log=$OUT/$K/boot-$label.log res t0
 	[ -z "$SAN" ] || timeout=$((timeout * SAN_SLOWDOWN))
 	t0=$(date +%s)
-	for try in 1 2; do
-		rc=0
-		# BOOT_DISK: a fresh raw disk image of that size (/dev/vda).
-		[ -z "${BOOT_DISK:-}" ] || { rm -f "$OUT/$K/disk.img"; truncate -s "$BOOT_DISK" "$OUT/$K/disk.img"; }
-		bash "$here/qemu.sh" "$kdir/arch/x86/boot/bzImage" "$OUT/$K/initrd.cpio" "$log" \
-			--mem "$mem" --smp "$smp" --append "rlz4.suite=$suite $append" --timeout "$timeout" \
-			${BOOT_DISK:+--disk "$OUT/$K/disk.img"} || rc=$?
-		[ $try = 1 ] && qemu_aborted "$log" $rc || break
-		qemu_abort_set_aside "$log" "$K/$label"
-	done
+	boot_retrying "$log" "$K/$label" qemu_boot "$K" "$kdir" "$log" "$mem" "$smp" "rlz4.suite=$suite $append" \
+		"$timeout" || true
 	res=$(python3 "$here/ktap.py" "$log" --label "$K/$label" ${expect:+--expect "$expect"})
-	echo "$res" | sed '$d' | grep -v '^ok .*/\(guest_finished\|ktap_plan\|no_kernel_problems\|taint\)$' || true
+	echo "$res" | judge_show
 	grep -a -E '^# (kbench|SIGKILL|longest|holding|BENCH|zswap|swap-in|rlz4 stats|priority|[0-9]+ inputs|the kernel.s lz4-scomp)' "$log" | tr -d '\r' || true
 	echo "($K/$label: $(elapsed "$t0"), console log $log)"
 	add_counts "$K/$label" "$(echo "$res" | tail -1)"
@@ -253,7 +256,7 @@ control() {
 	local expect_args=() e
 	for e in "${expects[@]}"; do expect_args+=(--expect "$e"); done
 	res=$(python3 "$here/ktap.py" "$log" --label "$K/sancontrol" "${expect_args[@]}")
-	echo "$res" | sed '$d' | grep -v '^ok .*/\(guest_finished\|ktap_plan\|taint\)$' || true
+	echo "$res" | judge_show --all-checks
 	echo "($K/sancontrol: $(elapsed "$t0"), console log $log)"
 	add_counts "$K/sancontrol" "$(echo "$res" | tail -1)"
 }
@@ -278,11 +281,18 @@ for K in $BUILDS; do
 	# code is not the code users run (the decoder's hot loop is a third
 	# larger).
 	mlog=$OUT/module-$K.log clog=$OUT/clippy-$K.log
-	if ! ko=$(bash "$here/module.sh" "$kdir" "$OUT/$K" 2>"$mlog"); then
-		tail -30 "$mlog"
-		fail "$K/module-build" "see $mlog"
-		continue
-	fi
+	# kmemleak-test.ko (sanitizer kernels): the leak of the negative control.
+	leaker=$kdir/samples/kmemleak/kmemleak-test.ko
+	rc=0
+	module_initramfs "$K" "$OUT/$K/initrd.cpio" \
+		/bin/rlz4="$GUEST/rlz4" /corpus="$GUEST/corpus" /bench="$GUEST/bench" \
+		/malformed="$top/tests/corpus/malformed" \
+		${SAN:+/kmemleak-test.ko="$leaker"} 2>&1 || rc=$?
+	case $rc in
+	0) ;;
+	1) fail "$K/module-build" "see $mlog"; continue ;;
+	*) fail "$K/initramfs"; continue ;;
+	esac
 	pass "$K/module-build"
 	bash "$here/module.sh" "$kdir" "$OUT/clippy-$K" CLIPPY=1 >/dev/null 2>"$clog" ||
 		echo "clippy build failed" >>"$clog"
@@ -330,12 +340,6 @@ for K in $BUILDS; do
 	else
 		fail "$K/no-panic-paths-control" "unexpected report: $msg"
 	fi
-	# kmemleak-test.ko (sanitizer kernels): the leak of the negative control.
-	leaker=$kdir/samples/kmemleak/kmemleak-test.ko
-	bash "$here/initramfs.sh" "$kdir" "$ko" "$OUT/$K/initrd.cpio" \
-		/bin/rlz4="$GUEST/rlz4" /corpus="$GUEST/corpus" /bench="$GUEST/bench" \
-		/malformed="$top/tests/corpus/malformed" \
-		${SAN:+/kmemleak-test.ko="$leaker"} || { fail "$K/initramfs"; continue; }
 	# Sanitizer kernels: the parameter suite at the first RAM size only.
 	for mem in $MEMS; do
 		boot "$K" "$kdir" "params-$mem" params "$mem" 2 300
