@@ -7,8 +7,10 @@
 use super::{block, Budget, Error, Yield};
 
 /// Decodes a ZFS-framed LZ4 block into `dst`, whose length is the logical
-/// block size. With `exact` (OpenZFS 2.4.4), the decoded size must equal
-/// `dst.len()`. Returns the decoded length.
+/// block size. With `exact` (the rule of OpenZFS 2.3.9 and 2.4.x), the
+/// decoded size must equal `dst.len()`; without it (2.3.2, 2.3.5 and
+/// older) any size up to `dst.len()` is accepted. Returns the decoded
+/// length.
 pub fn decompress<Y: Yield>(
     src: &[u8],
     dst: &mut [u8],

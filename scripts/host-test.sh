@@ -6,7 +6,8 @@
 #      kernel's own rustc if present);
 #   2. cargo test (overflow checks + debug assertions on);
 #   3. cargo fuzz smoke: each target for FUZZ_SECONDS (default 60) on the
-#      committed seeds (FUZZ_SECONDS=0 skips it).
+#      committed seeds (FUZZ_SECONDS=0 skips it); zfs_diff only with the
+#      OpenZFS sources, and a visible SKIP without them.
 # Exits non-zero on any failure.
 set -euo pipefail
 
@@ -70,7 +71,15 @@ if [ "$FUZZ_SECONDS" != 0 ]; then
     export RUSTC_BOOTSTRAP=1
     SAN=(--sanitizer address)
     (cd "$CRATE" && "$CF" fuzz build "${SAN[@]}" --debug-assertions >/dev/null 2>&1) || SAN=(--sanitizer none)
-    for t in block_diff frame_diff roundtrip; do
+    targets=(block_diff frame_diff roundtrip)
+    # zfs_diff needs OpenZFS's source (scripts/setup.sh fetches it).
+    zsrc=${RUST_LZ4_ZFS_SRC:-$CACHE/src}
+    if [ -f "$zsrc/zfs-2.3.2/module/zfs/lz4_zfs.c" ] && [ -f "$zsrc/zfs-2.4.4/module/zfs/lz4_zfs.c" ]; then
+        targets+=(zfs_diff)
+    else
+        echo "SKIP fuzz zfs_diff: no OpenZFS 2.3.2 and 2.4.4 source in $zsrc (run scripts/setup.sh)"
+    fi
+    for t in "${targets[@]}"; do
         work="$CACHE/fuzz-corpus/$t"
         log="$CACHE/fuzz-corpus/$t.log"
         mkdir -p "$work"

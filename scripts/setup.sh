@@ -3,7 +3,8 @@
 #
 # Install everything rust_lz4 needs on a fresh Debian 12 (bookworm) x86_64
 # machine: the kernel Rust toolchain, clang/LLVM 19, QEMU, busybox, the
-# pinned bindgen-cli and the two kernel source trees.  Idempotent: a second
+# pinned bindgen-cli, the two kernel source trees and two OpenZFS module
+# sources (the reference decoder of the ZFS framing).  Idempotent: a second
 # run does no network access and prints the versions in use.
 #
 # Everything built or downloaded lives under $RUST_LZ4_CACHE (default
@@ -13,6 +14,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+. "$here/private-apt.sh"
 
 BINDGEN_VERSION=0.73.2
 SRC_712=linux-source-6.12
@@ -102,28 +104,43 @@ install_bindgen() {
 # configuration so that nothing from trixie ever reaches the machine's own
 # apt: only the arch-all source tarball is downloaded and unpacked.
 fetch_src_73() {
-	local d="$CACHE/apt-trixie" deb
+	local deb
 	[ -n "$(ls "$CACHE"/src-debs/${SRC_73}/usr/src/linux-source-7.3*.tar.* 2>/dev/null)" ] && return 0
 	log "fetching $SRC_73 from trixie-backports (private apt configuration)"
-	mkdir -p "$d/lists/partial" "$d/archives/partial" "$d/etc/preferences.d" "$CACHE/src-debs"
-	cat >"$d/etc/sources.list" <<-SRC
-	deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main
-	SRC
-	local aptopts=(
-		-o "Dir::Etc::SourceList=$d/etc/sources.list"
-		-o "Dir::Etc::SourceParts=/dev/null"
-		-o "Dir::Etc::PreferencesParts=$d/etc/preferences.d"
-		-o "Dir::State::Lists=$d/lists"
-		-o "Dir::Cache=$d/cache"
-		-o "APT::Get::List-Cleanup=0"
-		-o "APT::Sandbox::User=root"
-	)
-	mkdir -p "$d/cache/archives/partial"
-	apt-get "${aptopts[@]}" update -qq
-	(cd "$CACHE/src-debs" && apt-get "${aptopts[@]}" download -qq "$SRC_73")
+	private_apt trixie trixie-backports
+	mkdir -p "$CACHE/src-debs"
+	(cd "$CACHE/src-debs" && "${APT[@]}" download -qq "$SRC_73")
 	deb=$(ls -t "$CACHE"/src-debs/${SRC_73}_*.deb | head -1)
 	rm -rf "$CACHE/src-debs/$SRC_73"
 	dpkg -x "$deb" "$CACHE/src-debs/$SRC_73"
+}
+
+# OpenZFS's module source, for the reference decoder (tools/rlz4/build.rs)
+# and the zfs_diff fuzz target: zfs-dkms of two versions whose decode rules
+# differ (Documentation/decoder.rst).  contrib, fetched with a private apt
+# configuration and unpacked with dpkg -x: installing zfs-dkms would build
+# and load ZFS on this machine.
+ZFS_SRCS=(
+	"bookworm-backports 2.3.2"
+	"trixie-backports 2.4.4"
+)
+
+# fetch_zfs SUITE VERSION: $CACHE/src/zfs-VERSION, OpenZFS's module source.
+fetch_zfs() {
+	local suite=$1 ver=$2 dst="$CACHE/src/zfs-$2" deb tmp
+	[ -f "$dst/module/zfs/lz4_zfs.c" ] && return 0
+	log "fetching zfs-dkms $ver from $suite contrib (private apt configuration, not installed)"
+	private_apt "$suite" "$suite"
+	mkdir -p "$CACHE/src-debs" "$CACHE/src"
+	(cd "$CACHE/src-debs" && "${APT[@]}" download -qq "zfs-dkms=$ver-*") ||
+		die "zfs-dkms $ver is no longer in $suite: update ZFS_SRCS in scripts/setup.sh"
+	deb=$(ls -t "$CACHE"/src-debs/zfs-dkms_"$ver"-*_all.deb | head -1)
+	tmp=$(mktemp -d "$CACHE/src/.zfs-XXXXXX")
+	dpkg -x "$deb" "$tmp"
+	[ -f "$tmp/usr/src/zfs-$ver/module/zfs/lz4_zfs.c" ] || die "$deb has no usr/src/zfs-$ver/module/zfs/lz4_zfs.c"
+	rm -rf "$dst"
+	mv "$tmp/usr/src/zfs-$ver" "$dst"
+	rm -rf "$tmp"
 }
 
 # Unpack a source tarball into $CACHE/src/linux-<ver>, once.
@@ -145,6 +162,11 @@ main() {
 	fetch_src_73
 	unpack_src "$(ls /usr/src/linux-source-6.12.tar.* | head -1)" 6.12
 	unpack_src "$(ls "$CACHE"/src-debs/$SRC_73/usr/src/linux-source-7.3.tar.* | head -1)" 7.3
+	local z
+	for z in "${ZFS_SRCS[@]}"; do
+		# shellcheck disable=SC2086
+		fetch_zfs $z
+	done
 	{
 		echo "setup: versions in use"
 		echo "  rustc:     $($RUSTC --version)"
@@ -154,6 +176,9 @@ main() {
 		echo "  busybox:   $(busybox 2>&1 | head -1)"
 		echo "  linux 6.12 $(dpkg-query -W -f='${Version}' $SRC_712)"
 		echo "  linux 7.3  $(dpkg-deb -f "$(ls -t "$CACHE"/src-debs/${SRC_73}_*.deb | head -1)" Version)"
+		for z in "${ZFS_SRCS[@]}"; do
+			echo "  openzfs    $(dpkg-deb -f "$(ls -t "$CACHE"/src-debs/zfs-dkms_"${z#* }"-*_all.deb | head -1)" Version) (${z% *})"
+		done
 		echo "  cache:     $CACHE"
 	} >&2
 }

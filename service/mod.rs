@@ -63,8 +63,8 @@ pub fn decompress(format: Format, src: &[u8], dst: &mut [u8]) -> Result<usize> {
 }
 
 /// Decompresses a ZFS-framed block that must fill `dst` exactly, as OpenZFS
-/// 2.4.4 checks: the decoded size must equal `dst.len()` (the logical block
-/// size), else `EBADMSG`.  Otherwise as [`decompress`].
+/// 2.3.9 and 2.4.x check: the decoded size must equal `dst.len()` (the
+/// logical block size), else `EBADMSG`.  Otherwise as [`decompress`].
 ///
 /// # Errors
 ///

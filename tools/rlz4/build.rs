@@ -14,6 +14,18 @@
 //! SSE/AVX, no red zone, no strict aliasing...).
 //! Its exported symbols are renamed `klz4_*` so that they do not clash with
 //! liblz4's, which lz4-sys links into the same binary.
+//!
+//! It also compiles OpenZFS's own LZ4 code, `module/zfs/lz4_zfs.c` and
+//! `module/zfs/lz4.c`, unmodified, of the two versions in [`ZFS_VERSIONS`]
+//! (`src/zfsref.rs`: the reference of the ZFS framing's decode rules).  The
+//! trees are `${RUST_LZ4_ZFS_SRC:-$CACHE/src}/zfs-VERSION`, unpacked from
+//! Debian's zfs-dkms by scripts/setup.sh; the headers they include come
+//! from `csrc/zfs/` (stand-ins for `sys/zfs_context.h` and
+//! `sys/zio_compress.h`), and each version's symbols get a `zfsNNN_` prefix.
+//! They are compiled at the profile's optimisation level (release: -O3)
+//! with the host's default code generation.  If either tree is missing, the
+//! build still succeeds, says so, and `rlz4::zfsref::available()` returns
+//! the reason.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -99,6 +111,64 @@ fn rustc_minor(version: &str) -> Option<u32> {
     v.split('.').next()?.parse().ok()
 }
 
+/// OpenZFS versions whose LZ4 code `src/zfsref.rs` wraps: 2.3.2 accepts a
+/// block that decodes to less than the logical size, 2.4.4 does not.
+const ZFS_VERSIONS: &[&str] = &["2.3.2", "2.4.4"];
+
+/// Compiles OpenZFS's LZ4 code of every version in [`ZFS_VERSIONS`], or
+/// says why not; never fails the build.
+fn build_openzfs(manifest: &Path) {
+    println!("cargo::rustc-check-cfg=cfg(rlz4_openzfs)");
+    println!("cargo:rerun-if-env-changed=RUST_LZ4_ZFS_SRC");
+    let base = env::var_os("RUST_LZ4_ZFS_SRC")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| cache_dir().map(|c| c.join("src")));
+    let Some(base) = base else {
+        println!("cargo:rustc-env=RLZ4_ZFS_MISSING=no cache directory (set RUST_LZ4_ZFS_SRC)");
+        return;
+    };
+    let mut trees = Vec::new();
+    for v in ZFS_VERSIONS {
+        let dir = base.join(format!("zfs-{v}/module/zfs"));
+        for f in ["lz4_zfs.c", "lz4.c"] {
+            println!("cargo:rerun-if-changed={}", dir.join(f).display());
+        }
+        if !dir.join("lz4_zfs.c").is_file() || !dir.join("lz4.c").is_file() {
+            let msg = format!(
+                "OpenZFS {v} source not found ({} has no lz4_zfs.c/lz4.c): run scripts/setup.sh or set RUST_LZ4_ZFS_SRC",
+                dir.display()
+            );
+            println!("cargo:rustc-env=RLZ4_ZFS_MISSING={msg}");
+            println!("cargo:warning=rlz4: {msg}; the OpenZFS reference decoder is not built");
+            return;
+        }
+        trees.push((v, dir));
+    }
+    let stand_in = manifest.join("csrc/zfs");
+    let mut srcs = Vec::new();
+    for (v, dir) in &trees {
+        let prefix = format!("zfs{}_", v.replace('.', ""));
+        let mut b = cc::Build::new();
+        b.file(dir.join("lz4_zfs.c"))
+            .file(dir.join("lz4.c"))
+            .include(&stand_in)
+            .define("ZFS_REF_PREFIX", prefix.as_str())
+            .debug(false)
+            .warnings(false)
+            .cargo_warnings(false);
+        if let Err(e) = b.try_compile(&format!("openzfs{}", v.replace('.', ""))) {
+            let msg = format!("OpenZFS {v} LZ4 code failed to compile: {e}").replace('\n', " ");
+            println!("cargo:rustc-env=RLZ4_ZFS_MISSING={msg}");
+            println!("cargo:warning=rlz4: {msg}");
+            return;
+        }
+        srcs.push(format!("{v}={}", dir.display()));
+    }
+    println!("cargo:rustc-cfg=rlz4_openzfs");
+    println!("cargo:rustc-env=RLZ4_ZFS_SRCS={}", srcs.join(" "));
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=csrc");
@@ -120,6 +190,7 @@ fn main() {
 
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let shim = manifest.join("csrc/shim");
+    build_openzfs(&manifest);
 
     let cands = candidates();
     // A missing path in rerun-if-changed makes cargo rerun this script on

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Host build of the rust_lz4 decoder: the shared `lz4` module and the
 //! ioctl ABI `uapi` (the very files the kernel module compiles), liblz4
-//! reference wrappers, the CLI helpers and the benchmark.
+//! reference wrappers, the CLI helpers, the benchmark, and OpenZFS's own
+//! LZ4 code ([`zfsref`]).
 
 #[path = "../../../lz4/mod.rs"]
 pub mod lz4;
@@ -17,3 +18,4 @@ pub mod devcheck;
 pub mod device;
 pub mod ioctl_fuzz;
 pub mod kbench;
+pub mod zfsref;
