@@ -10,9 +10,9 @@
 #   3. host tests: the ARC rules (arc/rules.rs), the harness's own judge, and the
 #      decoder crate's suite (scripts/host-test.sh);
 #   4. guest suites in QEMU on each kernel: parameters at two RAM sizes, the
-#      device, hostile use, and on PREEMPT_NONE 6.12 the soft-lockup test
-#      with its negative control; the balloon scenario and its negative
-#      control;
+#      device, blocks of a real OpenZFS pool, hostile use, and on
+#      PREEMPT_NONE 6.12 the soft-lockup test with its negative control; the
+#      balloon scenario and its negative control;
 #   5. the same suites on the sanitizer variant of each kernel (KASAN, UBSAN,
 #      lockdep, kmemleak: kernels/sanitize.config), plus a negative control
 #      boot the judge must fail;
@@ -286,7 +286,7 @@ for K in $BUILDS; do
 	rc=0
 	module_initramfs "$K" "$OUT/$K/initrd.cpio" \
 		/bin/rlz4="$GUEST/rlz4" /corpus="$GUEST/corpus" /bench="$GUEST/bench" \
-		/malformed="$top/tests/corpus/malformed" \
+		/malformed="$top/tests/corpus/malformed" /zfs-fixture="$top/tests/zfs-fixture" \
 		${SAN:+/kmemleak-test.ko="$leaker"} 2>&1 || rc=$?
 	case $rc in
 	0) ;;
@@ -356,6 +356,8 @@ for K in $BUILDS; do
 		"BUG: sleeping function called from invalid context"
 	if [ -z "$SAN" ]; then
 		boot "$K" "$kdir" device device 2G 2 1200
+		# Blocks of a real OpenZFS pool, against zdb's decode.
+		boot "$K" "$kdir" zfs zfs 1G 2 300
 		boot "$K" "$kdir" hostile hostile 2G 2 600
 		# The seed's failure: one vCPU, a 2 s soft-lockup threshold, a 12 s
 		# decode.  Only PREEMPT_NONE can show the negative control.
@@ -378,6 +380,7 @@ for K in $BUILDS; do
 		# timing.  A kmemleak scan ends every boot (tests/guest/init).
 		boot "$K" "$kdir" device device 2G 2 1200 \
 			"RLZ4_CORPUS_MAX=4194304 RLZ4_KBENCH_CAP=1M RLZ4_KBENCH_MS=10 RLZ4_SIGKILL_MAX_CS=500"
+		boot "$K" "$kdir" zfs zfs 1G 2 300
 		boot "$K" "$kdir" hostile hostile 2G 2 600 "rlz4.fuzz=1000 rlz4.repeat=10"
 		# A short balloon run: the same checks under the sanitizers, with
 		# 4 s steps down to 1 GiB at most, reached or not: KASAN's shadow
