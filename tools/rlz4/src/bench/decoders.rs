@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The decoders under comparison, behind one calling convention: decode
 //! every block of a [`BlockSet`] into its slot of one destination buffer.
+//! Each block is stored in the ZFS framing (a big-endian length, then the
+//! raw block): the raw-block decoders read the block after the header,
+//! `rlz4-zfs` and `openzfs` the framed block.
 
 use std::os::raw::{c_char, c_int};
 
 use crate::lz4;
+use crate::zfsref;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dec {
@@ -20,18 +24,25 @@ pub enum Dec {
     FlexUnsafe,
     /// The kernel's lib/lz4/lz4_decompress.c `LZ4_decompress_safe`.
     KernelC,
+    /// This decoder with the ZFS framing, `lz4::zfs::decompress` with
+    /// `exact` (the module's `RUST_LZ4_ZFS_EXACT`), hook that never yields.
+    Rlz4Zfs,
+    /// OpenZFS 2.4.4's own `zfs_lz4_decompress_buf` (`crate::zfsref`).
+    OpenZfs,
     /// memcpy of the decoded bytes: the ceiling.
     Memcpy,
 }
 
 impl Dec {
-    pub const ALL: [Dec; 7] = [
+    pub const ALL: [Dec; 9] = [
         Dec::Rlz4,
         Dec::Rlz4Yield,
         Dec::Liblz4,
         Dec::FlexSafe,
         Dec::FlexUnsafe,
         Dec::KernelC,
+        Dec::Rlz4Zfs,
+        Dec::OpenZfs,
         Dec::Memcpy,
     ];
 
@@ -43,6 +54,8 @@ impl Dec {
             Dec::FlexSafe => "flex-safe",
             Dec::FlexUnsafe => "flex-unsafe",
             Dec::KernelC => "kernel-C",
+            Dec::Rlz4Zfs => "rlz4-zfs",
+            Dec::OpenZfs => "openzfs",
             Dec::Memcpy => "memcpy",
         }
     }
@@ -55,9 +68,20 @@ impl Dec {
                 option_env!("RLZ4_KC_MISSING")
                     .unwrap_or("kernel source not found: set RUST_LZ4_KSRC")
             )),
+            Dec::OpenZfs => zfsref::available().err().map(|e| format!("n/a ({e})")),
             _ => None,
         }
     }
+}
+
+/// Who compressed the blocks of a [`BlockSet`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compressor {
+    /// liblz4 `LZ4_compress_default`.
+    Liblz4,
+    /// OpenZFS's `zfs_lz4_compress_buf` (`crate::zfsref::compress`), as a
+    /// pool writes blocks.
+    OpenZfs,
 }
 
 /// Versions and build facts printed with the results.
@@ -106,6 +130,20 @@ pub fn describe() -> Vec<(&'static str, String)> {
         ),
         ("kernel-C", kc),
         (
+            "rlz4-zfs",
+            "this crate's lz4::zfs::decompress, exact (OpenZFS 2.4.4 rules), no yield".into(),
+        ),
+        (
+            "openzfs",
+            match Dec::OpenZfs.unavailable() {
+                Some(why) => why,
+                None => format!(
+                    "OpenZFS 2.4.4 zfs_lz4_decompress_buf (module/zfs/lz4_zfs.c + lz4.c, unmodified), built by cc at the release opt-level | {}",
+                    zfsref::available().unwrap_or("?")
+                ),
+            },
+        ),
+        (
             "memcpy",
             "slice::copy_from_slice of each decoded block (glibc memcpy)".into(),
         ),
@@ -124,53 +162,77 @@ extern "C" {
 
 #[derive(Clone, Copy)]
 pub struct Blk {
+    /// Offset of the raw block in `comp`; its ZFS header is the 4 bytes
+    /// before it.
     pub c_off: usize,
     pub c_len: usize,
     pub d_off: usize,
     pub d_len: usize,
 }
 
-/// A corpus cut into blocks of one size, each compressed by liblz4.
+/// A corpus cut into blocks of one size, each compressed and stored in the
+/// ZFS framing.
 pub struct BlockSet {
     pub comp: Vec<u8>,
     pub blocks: Vec<Blk>,
     pub orig_len: usize,
 }
 
-/// Compress `data` in blocks of `bs` bytes with `LZ4_compress_default`.
-pub fn compress(data: &[u8], bs: usize) -> BlockSet {
+/// Compress `data` in blocks of `bs` bytes with `by`, each block behind its
+/// 4-byte big-endian length.  OpenZFS gets the destination of
+/// `zio_compress_data()`, 7/8 of the block: `Ok(None)` when a block does
+/// not fit it, which a pool would store uncompressed.
+pub fn compress(data: &[u8], bs: usize, by: Compressor) -> Result<Option<BlockSet>, String> {
     let mut comp = Vec::new();
     let mut blocks = Vec::new();
     for (i, chunk) in data.chunks(bs).enumerate() {
         let n = chunk.len() as c_int;
         // SAFETY: LZ4_compressBound is a pure function.
         let bound = unsafe { lz4_sys::LZ4_compressBound(n) } as usize;
-        let c_off = comp.len();
-        comp.resize(c_off + bound, 0);
-        // SAFETY: source and destination are valid for the lengths passed.
-        let r = unsafe {
-            lz4_sys::LZ4_compress_default(
-                chunk.as_ptr() as *const c_char,
-                comp[c_off..].as_mut_ptr() as *mut c_char,
-                n,
-                bound as c_int,
-            )
+        let z_off = comp.len();
+        let c_off = z_off + 4;
+        let r = match by {
+            Compressor::Liblz4 => {
+                comp.resize(c_off + bound, 0);
+                // SAFETY: source and destination are valid for the lengths passed.
+                let r = unsafe {
+                    lz4_sys::LZ4_compress_default(
+                        chunk.as_ptr() as *const c_char,
+                        comp[c_off..].as_mut_ptr() as *mut c_char,
+                        n,
+                        bound as c_int,
+                    )
+                };
+                if r <= 0 {
+                    return Err(format!("LZ4_compress_default failed on block {i}"));
+                }
+                r as usize
+            }
+            Compressor::OpenZfs => {
+                let Some(z) = zfsref::compress(chunk, chunk.len() - chunk.len() / 8)
+                    .map_err(|e| e.to_string())?
+                else {
+                    return Ok(None);
+                };
+                comp.extend_from_slice(&z);
+                z.len() - 4
+            }
         };
-        assert!(r > 0, "LZ4_compress_default failed on block {i}");
-        comp.truncate(c_off + r as usize);
+        comp.truncate(c_off + r);
+        comp[z_off..c_off].copy_from_slice(&(r as u32).to_be_bytes());
         blocks.push(Blk {
             c_off,
-            c_len: r as usize,
+            c_len: r,
             d_off: i * bs,
             d_len: chunk.len(),
         });
     }
     comp.shrink_to_fit();
-    BlockSet {
+    Ok(Some(BlockSet {
         comp,
         blocks,
         orig_len: data.len(),
-    }
+    }))
 }
 
 /// Yield hook of the "yield cost" column: counts its calls and never stops.
@@ -187,12 +249,22 @@ impl lz4::Yield for CountingYield {
 }
 
 #[inline(always)]
-fn each<F>(set: &BlockSet, dst: &mut [u8], mut f: F) -> Result<(), String>
+fn each<F>(set: &BlockSet, dst: &mut [u8], f: F) -> Result<(), String>
+where
+    F: FnMut(&[u8], &mut [u8]) -> Result<usize, String>,
+{
+    each_framed(set, dst, 0, f)
+}
+
+/// [`each`] with each block's source starting `hdr` bytes before the raw
+/// block: 4 for the ZFS framing.
+#[inline(always)]
+fn each_framed<F>(set: &BlockSet, dst: &mut [u8], hdr: usize, mut f: F) -> Result<(), String>
 where
     F: FnMut(&[u8], &mut [u8]) -> Result<usize, String>,
 {
     for (i, b) in set.blocks.iter().enumerate() {
-        let src = &set.comp[b.c_off..b.c_off + b.c_len];
+        let src = &set.comp[b.c_off - hdr..b.c_off + b.c_len];
         let out = &mut dst[b.d_off..b.d_off + b.d_len];
         match f(src, out) {
             Ok(n) if n == b.d_len => {}
@@ -278,6 +350,22 @@ pub fn pass(dec: Dec, set: &BlockSet, orig: &[u8], dst: &mut [u8]) -> Result<u64
         }
         #[cfg(not(rlz4_kernel_c))]
         Dec::KernelC => Err("kernel C decoder not built".into()),
+        Dec::Rlz4Zfs => {
+            each_framed(set, dst, 4, |s, d| {
+                lz4::zfs::decompress(s, d, true, &mut lz4::NoYield).map_err(|e| format!("{e:?}"))
+            })?;
+            Ok(0)
+        }
+        Dec::OpenZfs => {
+            each_framed(set, dst, 4, |s, d| {
+                match zfsref::decompress_into(zfsref::Version::V2_4_4, s, d) {
+                    Ok(true) => Ok(d.len()),
+                    Ok(false) => Err("zfs_lz4_decompress_buf returned 1".into()),
+                    Err(e) => Err(e.to_string()),
+                }
+            })?;
+            Ok(0)
+        }
         Dec::Memcpy => {
             for b in &set.blocks {
                 dst[b.d_off..b.d_off + b.d_len].copy_from_slice(&orig[b.d_off..b.d_off + b.d_len]);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 //! `rlz4 bench`: decompression throughput of this decoder against liblz4,
-//! lz4_flex (safe and unsafe decode), the kernel's lib/lz4 C decoder and
-//! memcpy, on the same compressed blocks, in the same run, round-robin.
+//! lz4_flex (safe and unsafe decode), the kernel's lib/lz4 C decoder,
+//! OpenZFS's own decoder and memcpy, on the same compressed blocks, in the
+//! same run, round-robin.
 //!
 //! See Documentation/benchmarks.rst.
 
@@ -13,14 +14,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use decoders::{BlockSet, Dec};
+use decoders::{BlockSet, Compressor, Dec};
 
 const USAGE: &str = "\
 usage: rlz4 bench [OPTIONS]
 
 Decompression throughput (MB/s of decoded output, MB = 10^6 bytes) of this
-decoder, liblz4, lz4_flex safe/unsafe, the kernel's lib/lz4 C decoder and
-memcpy, on the same liblz4-compressed blocks, timed round-robin.
+decoder, liblz4, lz4_flex safe/unsafe, the kernel's lib/lz4 C decoder,
+this decoder and OpenZFS 2.4.4's with the ZFS framing, and memcpy, on the
+same liblz4-compressed blocks, timed round-robin; then corpus/zfs cells at
+128K, 1M and 16M (those asked for with --block-sizes) of blocks that
+OpenZFS's own compressor made, the last one zero-padded to the record size
+as in a file (a corpus with a block that OpenZFS would store uncompressed
+gets no such cell).
 
 options:
   --quick              small run (1 MiB per corpus, few rounds): a smoke test
@@ -290,30 +296,54 @@ fn first_diff(a: &[u8], b: &[u8]) -> usize {
         .unwrap_or(a.len().min(b.len()))
 }
 
+/// Block sizes of the ZFS cells: the default recordsize, 1 MiB and the
+/// largest recordsize.
+const ZFS_CELL_SIZES: [usize; 3] = [128 << 10, 1 << 20, 16 << 20];
+
 fn run_cell(
     o: &Opts,
     c: &corpus::Corpus,
     bs: usize,
+    by: Compressor,
     decs: &[Dec],
     progress: &str,
-) -> Result<Cell, Failure> {
-    let set: BlockSet = decoders::compress(&c.data, bs);
+) -> Result<Option<Cell>, Failure> {
+    // A ZFS file's last record is as large as the others, zero-padded.
+    let padded;
+    let orig = match by {
+        Compressor::Liblz4 => &c.data[..],
+        Compressor::OpenZfs => {
+            let mut v = c.data.clone();
+            v.resize(c.data.len().div_ceil(bs) * bs, 0);
+            padded = v;
+            &padded[..]
+        }
+    };
+    let Some(set): Option<BlockSet> = decoders::compress(orig, bs, by).map_err(Failure::Other)?
+    else {
+        return Ok(None);
+    };
+    // Cells of blocks that OpenZFS compressed are "corpus/zfs".
+    let name = match by {
+        Compressor::Liblz4 => c.name.clone(),
+        Compressor::OpenZfs => format!("{}/zfs", c.name),
+    };
+
     let mut dst = vec![0u8; set.orig_len];
-    let orig = &c.data[..];
     let mut yield_calls = 0;
 
     // Verification: poisoned buffer, one pass, byte-exact comparison.
     for &d in decs {
         dst.fill(0xA5);
         let y = decoders::pass(d, &set, orig, &mut dst).map_err(|e| {
-            Failure::Verify(format!("{} on {}/{}: {e}", d.name(), c.name, fmt_size(bs)))
+            Failure::Verify(format!("{} on {}/{}: {e}", d.name(), name, fmt_size(bs)))
         })?;
         if dst != orig {
             let at = first_diff(&dst, orig);
             return Err(Failure::Verify(format!(
                 "{} on {}/{}: output differs from the original at byte {at} (block {})",
                 d.name(),
-                c.name,
+                name,
                 fmt_size(bs),
                 at / bs
             )));
@@ -357,7 +387,7 @@ fn run_cell(
                     Failure::Verify(format!(
                         "{} on {}/{} while timing: {e}",
                         decs[i].name(),
-                        c.name,
+                        name,
                         fmt_size(bs)
                     ))
                 })?;
@@ -372,7 +402,7 @@ fn run_cell(
     if !o.quiet {
         eprintln!(
             "{progress} {:<9} {:>4}: {} blocks, {} rounds x {} passes, {:.1}s",
-            c.name,
+            name,
             fmt_size(bs),
             set.blocks.len(),
             round,
@@ -384,12 +414,12 @@ fn run_cell(
     if dst != orig {
         return Err(Failure::Verify(format!(
             "output of the last timed pass differs on {}/{}",
-            c.name,
+            name,
             fmt_size(bs)
         )));
     }
-    Ok(Cell {
-        corpus: c.name.clone(),
+    Ok(Some(Cell {
+        corpus: name.clone(),
         bs,
         orig: set.orig_len,
         comp: set.comp.len(),
@@ -398,13 +428,15 @@ fn run_cell(
         inner,
         times,
         yield_calls,
-    })
+    }))
 }
 
 struct Report {
     decs: Vec<Dec>,
     missing: Vec<(Dec, String)>,
     cells: Vec<Cell>,
+    /// ZFS cells not run: OpenZFS would store some block uncompressed.
+    skipped: Vec<String>,
     corpora: Vec<(String, String, usize)>,
     stat: Stat,
     secs: f64,
@@ -514,14 +546,14 @@ impl Report {
         let s = self.stat;
         let mut out = String::new();
         let st = if s == Stat::Median { "median" } else { "best" };
-        let _ = writeln!(out, "rlz4 bench: MB/s of decoded output (10^6 B/s), {st} of the rounds; ratios: rlz4 speed relative to liblz4 (x-lib), kernel C (x-kC), lz4_flex safe (x-flex); yield%: cost of the 64 KiB yield hook");
+        let _ = writeln!(out, "rlz4 bench: MB/s of decoded output (10^6 B/s), {st} of the rounds; ratios: rlz4 speed relative to liblz4 (x-lib), kernel C (x-kC), lz4_flex safe (x-flex), rlz4-zfs relative to OpenZFS's own decoder (x-ozfs); yield%: cost of the 64 KiB yield hook; corpus/zfs: blocks compressed by OpenZFS's compressor");
         let _ = writeln!(out, "machine: {}", machine());
         for (d, why) in &self.missing {
             let _ = writeln!(out, "{}: {why}", d.name());
         }
         let _ = writeln!(out);
         let mut h = format!(
-            "{:<9} {:>5} {:>7} {:>5} |",
+            "{:<12} {:>5} {:>7} {:>5} |",
             "corpus", "block", "size", "ratio"
         );
         for d in Dec::ALL {
@@ -529,8 +561,8 @@ impl Report {
         }
         let _ = write!(
             h,
-            " | {:>5} {:>5} {:>6} {:>6}",
-            "x-lib", "x-kC", "x-flex", "yield%"
+            " | {:>5} {:>5} {:>6} {:>6} {:>6}",
+            "x-lib", "x-kC", "x-flex", "x-ozfs", "yield%"
         );
         let _ = writeln!(out, "{h}");
         let _ = writeln!(out, "{}", "-".repeat(h.len()));
@@ -557,7 +589,7 @@ impl Report {
             };
             last = c.corpus.clone();
             let mut l = format!(
-                "{:<9} {:>5} {:>7} {:>5.2} |",
+                "{:<12} {:>5} {:>7} {:>5.2} |",
                 name,
                 fmt_size(c.bs),
                 fmt_mib(c.orig),
@@ -573,6 +605,10 @@ impl Report {
                 c.speedup(&self.decs, Dec::Rlz4, Dec::FlexSafe, s),
                 6,
             ));
+            l.push_str(&ratio(
+                c.speedup(&self.decs, Dec::Rlz4Zfs, Dec::OpenZfs, s),
+                6,
+            ));
             let y = c.yield_pct(&self.decs, s);
             l.push_str(&if y.is_finite() {
                 format!(" {:>+6.1}", y)
@@ -582,7 +618,7 @@ impl Report {
             let _ = writeln!(out, "{l}");
         }
         let _ = writeln!(out, "{}", "-".repeat(h.len()));
-        let mut l = format!("{:<9} {:>5} {:>7} {:>5} |", "geomean", "", "", "");
+        let mut l = format!("{:<12} {:>5} {:>7} {:>5} |", "geomean", "", "", "");
         for d in Dec::ALL {
             l.push_str(&cell_mbps(self.geo_mbps(d)));
         }
@@ -590,14 +626,24 @@ impl Report {
         l.push_str(&ratio(self.geo_speedup(Dec::Rlz4, Dec::Liblz4), 5));
         l.push_str(&ratio(self.geo_speedup(Dec::Rlz4, Dec::KernelC), 5));
         l.push_str(&ratio(self.geo_speedup(Dec::Rlz4, Dec::FlexSafe), 6));
+        l.push_str(&ratio(self.geo_speedup(Dec::Rlz4Zfs, Dec::OpenZfs), 6));
         let _ = write!(l, " {:>+6.1}", self.geo_yield());
         let _ = writeln!(out, "{l}");
         let _ = writeln!(out);
-        let _ = writeln!(out, "other ratios (geomean): liblz4/kernel-C {:.2}, flex-unsafe/flex-safe {:.2}, rlz4/flex-unsafe {:.2}, rlz4/memcpy {:.2}",
+        let _ = writeln!(out, "other ratios (geomean): liblz4/kernel-C {:.2}, flex-unsafe/flex-safe {:.2}, rlz4/flex-unsafe {:.2}, rlz4/memcpy {:.2}, rlz4/openzfs {:.2}, openzfs/kernel-C {:.2}",
             self.geo_speedup(Dec::Liblz4, Dec::KernelC),
             self.geo_speedup(Dec::FlexUnsafe, Dec::FlexSafe),
             self.geo_speedup(Dec::Rlz4, Dec::FlexUnsafe),
-            self.geo_speedup(Dec::Rlz4, Dec::Memcpy));
+            self.geo_speedup(Dec::Rlz4, Dec::Memcpy),
+            self.geo_speedup(Dec::Rlz4, Dec::OpenZfs),
+            self.geo_speedup(Dec::OpenZfs, Dec::KernelC));
+        if !self.skipped.is_empty() {
+            let _ = writeln!(
+                out,
+                "ZFS cells not run (a block saves less than 12.5 %, which OpenZFS stores uncompressed): {}",
+                self.skipped.join(", ")
+            );
+        }
         let ycalls: Vec<String> = self
             .cells
             .iter()
@@ -644,13 +690,13 @@ impl Report {
 
     fn tsv(&self) -> String {
         let mut out = String::from(
-            "corpus\tblock_size\torig_bytes\tcomp_bytes\tblocks\trounds\tdecoder\tmbps_median\tmbps_best\tspeed_vs_liblz4\tspeed_vs_kernel_c\n",
+            "corpus\tblock_size\torig_bytes\tcomp_bytes\tblocks\trounds\tdecoder\tmbps_median\tmbps_best\tspeed_vs_liblz4\tspeed_vs_kernel_c\tspeed_vs_openzfs\n",
         );
         for c in &self.cells {
             for &d in &self.decs {
                 let _ = writeln!(
                     out,
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.1}\t{:.1}\t{:.4}\t{:.4}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.1}\t{:.1}\t{:.4}\t{:.4}\t{:.4}",
                     c.corpus,
                     c.bs,
                     c.orig,
@@ -662,6 +708,7 @@ impl Report {
                     c.mbps(&self.decs, d, Stat::Best),
                     c.speedup(&self.decs, d, Dec::Liblz4, self.stat),
                     c.speedup(&self.decs, d, Dec::KernelC, self.stat),
+                    c.speedup(&self.decs, d, Dec::OpenZfs, self.stat),
                 );
             }
         }
@@ -733,7 +780,7 @@ impl Report {
             let _ = write!(
                 o,
                 "    {{\"corpus\": {}, \"block_size\": {}, \"orig_bytes\": {}, \"comp_bytes\": {}, \"blocks\": {}, \"rounds\": {}, \"passes_per_sample\": {}, \
-\"mbps\": {{{}}}, \"rlz4_vs_liblz4\": {}, \"rlz4_vs_kernel_c\": {}, \"rlz4_vs_flex_safe\": {}, \"yield_overhead_pct\": {}, \"yield_calls_per_pass\": {}}}",
+\"mbps\": {{{}}}, \"rlz4_vs_liblz4\": {}, \"rlz4_vs_kernel_c\": {}, \"rlz4_vs_flex_safe\": {}, \"rlz4_zfs_vs_openzfs\": {}, \"yield_overhead_pct\": {}, \"yield_calls_per_pass\": {}}}",
                 st(&c.corpus),
                 c.bs,
                 c.orig,
@@ -745,6 +792,7 @@ impl Report {
                 num(c.speedup(&self.decs, Dec::Rlz4, Dec::Liblz4, s)),
                 num(c.speedup(&self.decs, Dec::Rlz4, Dec::KernelC, s)),
                 num(c.speedup(&self.decs, Dec::Rlz4, Dec::FlexSafe, s)),
+                num(c.speedup(&self.decs, Dec::Rlz4Zfs, Dec::OpenZfs, s)),
                 num(c.yield_pct(&self.decs, s)),
                 c.yield_calls
             );
@@ -811,19 +859,55 @@ fn run(o: &Opts) -> Result<Report, Failure> {
             Some(why) => missing.push((d, why)),
         }
     }
-    let total = corpora.len() * o.block_sizes.len();
+    // ZFS cells: blocks compressed by OpenZFS's own compressor, at the
+    // recordsizes among the block sizes asked for.
+    let zfs_sizes: Vec<usize> = if decs.contains(&Dec::OpenZfs) {
+        ZFS_CELL_SIZES
+            .into_iter()
+            .filter(|bs| o.block_sizes.contains(bs))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let total = corpora.len() * (o.block_sizes.len() + zfs_sizes.len());
     let mut cells = Vec::new();
+    let mut skipped = Vec::new();
     let mut k = 0;
     for c in &corpora {
         for &bs in &o.block_sizes {
             k += 1;
-            cells.push(run_cell(o, c, bs, &decs, &format!("[{k}/{total}]"))?);
+            let cell = run_cell(
+                o,
+                c,
+                bs,
+                Compressor::Liblz4,
+                &decs,
+                &format!("[{k}/{total}]"),
+            )?;
+            cells.extend(cell);
+        }
+    }
+    for c in &corpora {
+        for &bs in &zfs_sizes {
+            k += 1;
+            match run_cell(
+                o,
+                c,
+                bs,
+                Compressor::OpenZfs,
+                &decs,
+                &format!("[{k}/{total}]"),
+            )? {
+                Some(cell) => cells.push(cell),
+                None => skipped.push(format!("{}/zfs/{}", c.name, fmt_size(bs))),
+            }
         }
     }
     Ok(Report {
         decs,
         missing,
         cells,
+        skipped,
         corpora: corpora
             .iter()
             .map(|c| (c.name.clone(), c.origin.clone(), c.data.len()))
