@@ -21,8 +21,6 @@
 #                           (ICOUNT=1: guest instruction counts, not TCG time)
 #   make kcount             instructions of both decoders, counted on the host
 #                           with callgrind (the kernel build of each; seconds)
-#   make tcgprof            where QEMU's TCG spends BENCH's time, from perf
-#                           samples (FILE=json BS=4K ANNOTATE=FUNC)
 #   make kernel             build the test kernel; print its tree and bzImage
 #   make kernel-path        print them without building
 #   make setup              install what the project needs (idempotent)
@@ -33,7 +31,7 @@
 KERNEL ?= 7.3
 S := scripts
 
-.PHONY: all module modules_install install dkms-modules setup kernel kernel-path run test soak bench kbench kcount tcgprof clean
+.PHONY: all module modules_install install dkms-modules setup kernel kernel-path run test soak bench kbench kcount clean
 
 all: module
 
@@ -105,9 +103,6 @@ kbench:
 
 kcount:
 	@bash $(S)/kcount.sh $(KERNEL)
-
-tcgprof:
-	@bash $(S)/tcgprof.sh $(KERNEL)
 
 clean:
 	rm -rf out rust_lz4.ko

@@ -17,12 +17,21 @@
 //!
 //! See `Documentation/decoder.rst` for formats, errors and the documented
 //! divergences from liblz4.
+//!
+//! No `unsafe` here: the attribute below makes the compiler refuse it in
+//! every file of `lz4/`, in the kernel build and the host build alike
+//! (`scripts/host-test.sh` checks that a planted `unsafe` block fails).
+
+#![forbid(unsafe_code)]
 
 pub mod block;
+mod budget;
 pub mod frame;
 pub mod legacy;
 pub mod xxh32;
 pub mod zfs;
+
+pub(crate) use budget::{Budget, SEQ_COST};
 
 /// Default maximum progress between two calls of the yield hook (64 KiB).
 pub const DEFAULT_YIELD_INTERVAL: usize = 64 * 1024;
@@ -284,137 +293,6 @@ pub fn decompress<Y: Yield>(
         Format::Zfs => zfs::decompress(src, dst, false, hook),
         Format::Frame => frame::decompress(src, dst, hook),
         Format::Legacy => legacy::decompress(src, dst, hook),
-    }
-}
-
-/// Progress accounting shared by all the decoders of one call.
-///
-/// `pos` is the progress committed so far, `limit` the progress at which the
-/// hook must be called next. Invariant: `pos <= limit`.
-pub(crate) struct Budget<'h, Y: Yield> {
-    hook: &'h mut Y,
-    interval: usize,
-    unlimited: bool,
-    pos: usize,
-    limit: usize,
-}
-
-impl<'h, Y: Yield> Budget<'h, Y> {
-    #[inline(always)]
-    pub(crate) fn new(hook: &'h mut Y) -> Self {
-        let raw = hook.interval();
-        let interval = if raw < MIN_YIELD_INTERVAL {
-            MIN_YIELD_INTERVAL
-        } else {
-            raw
-        };
-        Budget {
-            hook,
-            interval,
-            unlimited: raw == usize::MAX,
-            pos: 0,
-            limit: interval,
-        }
-    }
-
-    /// True when the hook never yields (lets the compiler drop all checks).
-    #[inline(always)]
-    pub(crate) fn unlimited(&self) -> bool {
-        self.unlimited
-    }
-
-    /// Whether `cost` more units of progress fit in the current window, so
-    /// that work of at most that much needs no budget checks.
-    #[inline(always)]
-    pub(crate) fn fits(&self, cost: usize) -> bool {
-        self.unlimited || cost <= self.limit.saturating_sub(self.pos)
-    }
-
-    /// Accounts `cost` units of progress known to fit (see [`Budget::fits`]).
-    #[inline(always)]
-    pub(crate) fn account(&mut self, cost: usize) {
-        self.pos = self.pos.saturating_add(cost);
-    }
-
-    /// Calls the hook at absolute progress `at` and opens a new window.
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn yield_at(&mut self, at: usize) -> Result<(), Error> {
-        match self.hook.yield_at(at) {
-            Flow::Continue => {
-                self.limit = at.saturating_add(self.interval);
-                Ok(())
-            }
-            Flow::Stop => Err(Error::Interrupted),
-        }
-    }
-
-    /// Accounts `cost` units (`cost <= MIN_YIELD_INTERVAL`) of progress,
-    /// yielding first if they do not fit in the current window.
-    #[inline]
-    pub(crate) fn spend(&mut self, cost: usize) -> Result<(), Error> {
-        if !self.unlimited && self.pos.saturating_add(cost) > self.limit {
-            self.yield_at(self.pos)?;
-        }
-        self.pos = self.pos.saturating_add(cost);
-        Ok(())
-    }
-
-    /// Room left in the current window, yielding first if less than `min`.
-    #[inline]
-    pub(crate) fn room(&mut self, min: usize) -> Result<usize, Error> {
-        if self.unlimited {
-            return Ok(usize::MAX);
-        }
-        if self.limit.saturating_sub(self.pos) < min {
-            self.yield_at(self.pos)?;
-        }
-        Ok(self.limit.saturating_sub(self.pos))
-    }
-
-    /// Accounts `n` units of cheap progress (e.g. skipped bytes), yielding
-    /// as often as the interval requires.
-    pub(crate) fn skip(&mut self, mut n: usize) -> Result<(), Error> {
-        while n > 0 {
-            let step = n.min(self.room(1)?);
-            self.pos = self.pos.saturating_add(step);
-            n -= step;
-        }
-        Ok(())
-    }
-
-    /// Feeds `data` to `hasher` in chunks that respect the interval.
-    pub(crate) fn hash(&mut self, hasher: &mut xxh32::Xxh32, mut data: &[u8]) -> Result<(), Error> {
-        while !data.is_empty() {
-            let n = data.len().min(self.room(16)?);
-            let (now, rest) = split_at(data, n).ok_or(Error::InvalidArgument)?;
-            hasher.update(now);
-            self.pos = self.pos.saturating_add(n);
-            data = rest;
-        }
-        Ok(())
-    }
-
-    /// Copies `src` to `dst` (equal lengths), 2 units per byte, in chunks.
-    pub(crate) fn copy(&mut self, dst: &mut [u8], mut src: &[u8]) -> Result<(), Error> {
-        let mut dst = dst;
-        while !src.is_empty() {
-            let n = src.len().min(self.room(2)? / 2);
-            let (s, srest) = split_at(src, n).ok_or(Error::InvalidArgument)?;
-            let (d, drest) =
-                split_at_mut(core::mem::take(&mut dst), n).ok_or(Error::OutputTooSmall)?;
-            d.copy_from_slice(s);
-            self.pos = self.pos.saturating_add(2 * n);
-            src = srest;
-            dst = drest;
-        }
-        Ok(())
-    }
-
-    /// Reports the total progress to the hook at the end of a successful call.
-    #[inline]
-    pub(crate) fn finish(self) {
-        self.hook.finished(self.pos);
     }
 }
 

@@ -3,7 +3,8 @@
 #
 # Host tests of the shared LZ4 decoder (lz4/) and the rlz4 tool:
 #   1. rustfmt and clippy (kernel lint flags, no_std build of lz4/, and the
-#      kernel's own rustc if present);
+#      kernel's own rustc if present); `unsafe` refused in lz4/
+#      (scripts/forbid-unsafe.sh);
 #   2. cargo test (overflow checks + debug assertions on);
 #   3. cargo fuzz smoke: each target for FUZZ_SECONDS (default 60) on the
 #      committed seeds (FUZZ_SECONDS=0 skips it); zfs_diff only with the
@@ -35,7 +36,7 @@ KLINTS=(-D warnings -D non_ascii_idents -D unsafe_op_in_unsafe_fn -D missing_doc
         -D clippy::panic -D clippy::unreachable -D clippy::todo -D clippy::unimplemented)
 
 step "rustfmt"
-rustfmt --check --edition 2021 "$ROOT"/lz4/*.rs "$ROOT"/service/uapi.rs "$CRATE"/src/*.rs "$CRATE"/src/bench/*.rs \
+rustfmt --check --edition 2021 "$ROOT"/lz4/*.rs "$ROOT"/lz4/block/*.rs "$ROOT"/service/uapi.rs "$CRATE"/src/*.rs "$CRATE"/src/bench/*.rs \
     "$CRATE"/tests/*.rs "$CRATE"/kcheck/src/lib.rs "$CRATE"/fuzz/fuzz_targets/*.rs
 
 step "clippy: lz4/ as a no_std crate with the kernel lint flags"
@@ -51,6 +52,9 @@ if [ -x /usr/bin/rustc ] && /usr/bin/rustc --version >/dev/null 2>&1; then
         --out-dir "$tmp" "$CRATE/kcheck/src/lib.rs"
     rm -rf "$tmp"
 fi
+
+step "lz4/ forbids unsafe: a planted unsafe block must fail the build"
+bash "$ROOT/scripts/forbid-unsafe.sh"
 
 step "clippy: host crate (informational: warnings do not fail the run)"
 # With cargo's own toolchain: lib.sh exports RUSTC (the kernel's rustc) for

@@ -50,9 +50,6 @@ fi
 # in-guest timings become deterministic instruction counts.
 icount=
 [ "${QEMU_ICOUNT:-0}" = 1 ] && icount="-icount shift=0,sleep=off"
-# QEMU_PERFMAP=1: write /tmp/perf-PID.map, which names translated code
-# after its guest instructions for perf (scripts/tcgprof.sh).
-[ "${QEMU_PERFMAP:-0}" = 1 ] && icount="$icount -perfmap"
 # No LA57 (5-level paging; TCG's "max" CPU offers it): on the KASAN kernels
 # an interrupt that lands while identify_cpu() settles the paging mode is
 # reported as a wild memory access, before /init (seen on 6.12 and 7.3).

@@ -5,8 +5,8 @@
 #
 #   1. setup (packages, bindgen, kernel sources) and the two test kernels;
 #   2. lints: rustfmt, and a CLIPPY=1 module build per kernel with no warning
-#      (the module under test is a plain build: scripts/hot-pages.sh checks
-#      that its decoder hot loops each lie within one page);
+#      (the module under test is a plain build); lz4/ refuses `unsafe` under
+#      the module's rustc command line (scripts/forbid-unsafe.sh);
 #   3. host tests: the ARC rules (arc/rules.rs), the harness's own judge, and the
 #      decoder crate's suite (scripts/host-test.sh);
 #   4. guest suites in QEMU on each kernel: parameters at two RAM sizes, the
@@ -302,22 +302,15 @@ for K in $BUILDS; do
 	else
 		pass "lint/$K/clippy-and-compiler-warnings"
 	fi
-	# The decoder's two hot loops must each fit the page they start
-	# (lz4/block.rs): under TCG a loop across a page boundary runs at half
-	# speed.  Sanitizer builds are larger and are not timed.
-	# Control: with 2 KiB pages hot_run() does not fit, and the check says so.
+	# No `unsafe` in lz4/, with the module's rustc command line: a planted
+	# unsafe block must fail, and build again without the forbid (control).
 	if [ -z "$SAN" ]; then
-		if msg=$(bash "$here/hot-pages.sh" "$ko"); then
-			pass "$K/hot-loops-in-one-page"
+		if msg=$(bash "$here/forbid-unsafe.sh" "$kdir" "$OUT/$K"); then
+			pass "$K/lz4-forbids-unsafe"
 		else
-			fail "$K/hot-loops-in-one-page" "see below"
+			fail "$K/lz4-forbids-unsafe" "see below"
 		fi
 		printf '%s\n' "$msg" | sed 's/^/# /'
-		if bash "$here/hot-pages.sh" "$ko" 2048 >/dev/null; then
-			fail "$K/hot-loops-in-one-page-control" "the check passed with 2 KiB pages"
-		else
-			pass "$K/hot-loops-in-one-page-control"
-		fi
 	fi
 	# No Rust panic path in the module: a panic is a BUG() (scripts/no-panic.sh).
 	# Control: one addition the compiler cannot bound, compiled with the

@@ -15,11 +15,6 @@ for f in $(echo "${RLZ4_KBENCH_FILES:-}" | tr , ' '); do files="$files /bench/$f
 
 ktap_begin 2
 ok load insmod $KO
-# Where the module's code is, for scripts/tcgprof.sh: each text section is
-# placed on its own (lz4/block.rs gives the hot loops page-aligned ones).
-for s in /sys/module/rust_lz4/sections/.text*; do
-	if [ -r "$s" ]; then echo "# kbench-text: $(cat "$s") ${s##*/}"; fi
-done
 rlz4 kbench --cap "${RLZ4_KBENCH_CAP:-16M}" --min-ms "${RLZ4_KBENCH_MS:-1000}" \
 	${RLZ4_KBENCH_BS:+--block-sizes "$RLZ4_KBENCH_BS"} ${files:-/bench/*} 2>&1 | sed 's/^/# kbench: /'
 ok unload unload

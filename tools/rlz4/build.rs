@@ -181,7 +181,7 @@ fn main() {
         .unwrap_or_else(|| PathBuf::from("rustc"));
     let rustc_version = compiler_version(&rustc);
     println!("cargo:rustc-env=RLZ4_RUSTC={rustc_version}");
-    // lz4/block.rs marks its hot loop's rare cases with
+    // lz4/block/fast.rs marks its hot loop's rare cases with
     // core::hint::cold_path() (rustc 1.95), as the module's Kbuild does.
     println!("cargo::rustc-check-cfg=cfg(rlz4_cold_path)");
     if rustc_minor(&rustc_version).is_some_and(|m| m >= 95) {

@@ -110,7 +110,7 @@ add("block-zero-capacity", "block", 0, "OutputTooSmall", b"\x10a")
 # The same offset errors where the fast path decodes them: after 100
 # literal bytes and a match, a sequence of 20 literals and a long match
 # whose offset would make it overlap its own output, then 150 final
-# literals (hot_run() in lz4/block.rs leaves such a match to another copy
+# literals (hot_run() in lz4/block/fast.rs leaves such a match to another copy
 # routine, which must not see a bad offset).
 AMID = b"\xf0\x55" + bytes(b"abcdefghijklmnopqrstuvwxyz"[i % 26] for i in range(100)) + b"\x32\x00"
 LONG = b"\xff\x05" + b"L" * 20
