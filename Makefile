@@ -6,6 +6,7 @@
 #   make                    build rust_lz4.ko against the test kernel
 #   make KDIR=/lib/modules/$(uname -r)/build
 #                           build it against another prepared Rust kernel
+#                           (clang- or gcc-built; LLVM= follows its .config)
 #   make run                boot the test kernel in QEMU and show the module
 #   make modules_install    install rust_lz4.ko with the kernel's modules_install
 #                           (M=, honours INSTALL_MOD_PATH and INSTALL_MOD_DIR);
@@ -57,7 +58,7 @@ modules_install: module
 	@. $(S)/lib.sh && \
 		if [ -n "$(KDIR)" ]; then kdir="$(KDIR)"; out=out/kdir-$$(cat "$(KDIR)/include/config/kernel.release"); \
 		else kdir=$$(bash $(S)/kernel.sh path $(KERNEL)); out=out/$(KERNEL); fi && \
-		$(MAKE) -C "$$kdir" M="$$(realpath "$$out")" $$(kmake_args) \
+		$(MAKE) -C "$$kdir" M="$$(realpath "$$out")" $$(kmake_args "$$kdir") \
 			$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH="$(INSTALL_MOD_PATH)") \
 			$(if $(INSTALL_MOD_DIR),INSTALL_MOD_DIR="$(INSTALL_MOD_DIR)") modules_install
 
@@ -66,11 +67,13 @@ install: modules_install
 # Used by dkms.conf: build in this directory (dkms's copy of the sources)
 # against KDIR.  dkms appends CC=clang LD=ld.lld to its make command for a
 # clang-built kernel, which would lose LLVM's version suffix; the explicit
-# values here win over those.  LLVM=-19 (suffix) or LLVM=1 (none).
-LLVM ?= -19
+# values here win over those.  LLVM=-19 (suffix) or LLVM=1 (none); by
+# default -19 for a clang-built KDIR (CONFIG_CC_IS_CLANG), none for a
+# gcc-built one.
+LLVM ?= $(if $(shell grep -s '^CONFIG_CC_IS_CLANG=y' "$(KDIR)/.config"),-19)
 llvm_sfx = $(if $(filter -%,$(LLVM)),$(LLVM))
 dkms-modules:
-	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" LLVM=$(LLVM) CC=clang$(llvm_sfx) LD=ld.lld$(llvm_sfx) \
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" $(if $(LLVM),LLVM=$(LLVM) CC=clang$(llvm_sfx) LD=ld.lld$(llvm_sfx)) \
 		RUSTC=$(or $(RUSTC),/usr/bin/rustc) HOSTRUSTC=$(or $(RUSTC),/usr/bin/rustc) \
 		$(if $(BINDGEN),BINDGEN=$(BINDGEN)) modules
 

@@ -18,7 +18,7 @@ top=$(dirname "$here")
 kdir=$1 ko=$2 out=$3
 shift 3
 gen=$kdir/usr/gen_init_cpio
-[ -x "$gen" ] || make -C "$kdir" $(kmake_args) usr/gen_init_cpio >/dev/null
+[ -x "$gen" ] || make -C "$kdir" $(kmake_args "$kdir") usr/gen_init_cpio >/dev/null
 bb=$(command -v busybox) || die "busybox-static is not installed"
 file -L "$bb" | grep -q 'statically linked' || die "$bb is not static (install busybox-static)"
 

@@ -13,9 +13,22 @@ export CACHE RUSTC RUSTDOC CLIPPY_DRIVER RUSTFMT BINDGEN
 KERNELS="7.3 6.12"
 DEFAULT_KERNEL=7.3
 
-# Arguments for every make in a kernel tree (test kernels and the module).
+# kmake_args [KDIR]: arguments for every make in a kernel tree (test kernels
+# and the module).  The test kernels are built with clang 19 (LLVM=-19).
+# For a given KDIR the compiler is the one that built it: LLVM=-19 when its
+# .config has CONFIG_CC_IS_CLANG, none for a gcc-built kernel (most
+# distribution kernels); LLVM in the environment (`make KDIR=... LLVM=1`)
+# overrides that, and an empty LLVM= means none.
 kmake_args() {
-	echo LLVM=-19 RUSTC=$RUSTC RUSTDOC=$RUSTDOC HOSTRUSTC=$RUSTC CLIPPY_DRIVER=$CLIPPY_DRIVER BINDGEN=$BINDGEN
+	local llvm=-19
+	if [ -n "${1:-}" ]; then
+		if [ -n "${LLVM+set}" ]; then
+			llvm=$LLVM
+		elif [ -f "$1/.config" ] && ! grep -q '^CONFIG_CC_IS_CLANG=y' "$1/.config"; then
+			llvm=
+		fi
+	fi
+	echo ${llvm:+LLVM=$llvm} RUSTC=$RUSTC RUSTDOC=$RUSTDOC HOSTRUSTC=$RUSTC CLIPPY_DRIVER=$CLIPPY_DRIVER BINDGEN=$BINDGEN
 }
 
 # Seconds since $1 as "XmYYs".
