@@ -11,7 +11,9 @@ taint flags.  A boot passes only if:
   hung task, KASAN/UBSAN/lockdep report, kmemleak suspect, panic), except
   those a negative control expects with ``--expect``;
 - the kernel is tainted by nothing but out-of-tree (O) or unsigned (E)
-  modules, unless the taint comes from an expected report.
+  modules, unless the taint comes from an expected report; with
+  ``--taint LETTERS`` it must be tainted by exactly those (a distribution
+  kernel with module signing: ``--taint OE``), and the result names them.
 
 Prints one line per test and the counts on the last line as
 ``PASSED FAILED``; exits 1 if anything failed.
@@ -53,6 +55,7 @@ PROBLEM_RE = re.compile("|".join(PROBLEMS))
 TAINT_OOT = 1 << 12  # O
 TAINT_UNSIGNED = 1 << 13  # E
 TAINT_NAMES = "PFSRMBUDAWCIOELKXTN"
+TAINT_MEANING = {"O": "out-of-tree module", "E": "unsigned module"}
 
 RESULT_RE = re.compile(r"^(not ok|ok) (\d+) (\S+)(.*)$")
 PLAN_RE = re.compile(r"^1\.\.(\d+)$")
@@ -63,8 +66,19 @@ def taint_letters(value):
     return "".join(c for i, c in enumerate(TAINT_NAMES) if value & (1 << i))
 
 
-def judge(lines, label, expect=(), quiet=False):
-    """Return (passed, failed, messages) for one console log."""
+def taint_bits(letters):
+    return sum(1 << TAINT_NAMES.index(c) for c in set(letters))
+
+
+def taint_named(value):
+    return ", ".join(f"{c} ({TAINT_MEANING.get(c, 'bit %d' % TAINT_NAMES.index(c))})" for c in taint_letters(value))
+
+
+def judge(lines, label, expect=(), quiet=False, taint_exact=None):
+    """Return (passed, failed, messages) for one console log.
+
+    taint_exact: letters the final taint must be, exactly (besides what
+    expected reports add); None allows any subset of O and E."""
     results = []
     plan = None
     done = False
@@ -110,12 +124,12 @@ def judge(lines, label, expect=(), quiet=False):
         else:
             failed += 1
 
-    def check(name, cond, why):
+    def check(name, cond, why, note=""):
         nonlocal passed, failed
         if cond:
             passed += 1
             if not quiet:
-                out.append(f"ok {label}/{name}")
+                out.append(f"ok {label}/{name}{' # ' + note if note else ''}")
         else:
             failed += 1
             out.append(f"not ok {label}/{name}: {why}")
@@ -139,16 +153,23 @@ def judge(lines, label, expect=(), quiet=False):
             bool(seen),
             f"negative control: expected a kernel report matching '{e}', none came",
         )
-    allowed = TAINT_OOT | TAINT_UNSIGNED
-    if expect:
-        # An expected soft lockup, warning, oops or KASAN report taints the
-        # kernel (L, W, D, B).
-        allowed |= (1 << 14) | (1 << 9) | (1 << 7) | (1 << 5)
-    check(
-        "taint",
-        taint is not None and taint & ~allowed == 0,
-        f"tainted {taint} ({taint_letters(taint or 0)})",
-    )
+    # An expected soft lockup, warning, oops or KASAN report taints the
+    # kernel (L, W, D, B).
+    from_reports = (1 << 14) | (1 << 9) | (1 << 7) | (1 << 5) if expect else 0
+    if taint_exact is None:
+        check(
+            "taint",
+            taint is not None and taint & ~(TAINT_OOT | TAINT_UNSIGNED | from_reports) == 0,
+            f"tainted {taint} ({taint_letters(taint or 0)})",
+        )
+    else:
+        want = taint_bits(taint_exact)
+        check(
+            "taint",
+            taint is not None and taint & ~from_reports == want,
+            f"tainted {taint} ({taint_letters(taint or 0)}), want exactly {taint_letters(want)}",
+            f"tainted {taint}: {taint_named(taint or 0)}",
+        )
     return passed, failed, out
 
 
@@ -233,15 +254,37 @@ def selftest():
         ("KASAN:", "UBSAN:"),
         False,
     )
+    # A distribution kernel (--taint OE): exactly O and E, named.
+    def tainted(value):
+        return [l.replace("4096", str(value)) for l in good]
+
+    oe = TAINT_OOT | TAINT_UNSIGNED
+    cases["exact_OE"] = (tainted(oe), (), True, "OE")
+    cases["exact_OE_only_O"] = (tainted(TAINT_OOT), (), False, "OE")
+    cases["exact_OE_and_W"] = (tainted(oe | 512), (), False, "OE")
+    cases["exact_OE_and_P"] = (tainted(oe | 1), (), False, "OE")
+    cases["exact_OE_no_taint_line"] = (cases["no_taint"][0], (), False, "OE")
+    cases["exact_OE_expected_lockup"] = (
+        [l.replace("4096", str(oe | 1 << 14)) for l in cases["expected_seen"][0]],
+        ("soft lockup",),
+        True,
+        "OE",
+    )
     bad = 0
-    for name, (lines, expect, want_pass) in cases.items():
-        _, failed, _ = judge(lines, name, expect, quiet=True)
+    _, _, named = judge(tainted(oe), "named", (), taint_exact="OE")
+    if "ok named/taint # tainted 12288: O (out-of-tree module), E (unsigned module)" in named:
+        print("ok ktap_selftest/exact_OE_names_them")
+    else:
+        print("not ok ktap_selftest/exact_OE_names_them")
+        bad += 1
+    for name, (lines, expect, want_pass, *exact) in cases.items():
+        _, failed, _ = judge(lines, name, expect, quiet=True, taint_exact=exact[0] if exact else None)
         if (failed == 0) != want_pass:
             print(f"not ok ktap_selftest/{name}")
             bad += 1
         else:
             print(f"ok ktap_selftest/{name}")
-    print(f"{len(cases) - bad} {bad}")
+    print(f"{len(cases) + 1 - bad} {bad}")
     return 1 if bad else 0
 
 
@@ -250,6 +293,7 @@ def main():
     ap.add_argument("log", nargs="?")
     ap.add_argument("--label", default="guest")
     ap.add_argument("--expect", action="append", default=[], help="regex a negative control must produce")
+    ap.add_argument("--taint", metavar="LETTERS", help="the exact taint the boot must end with, e.g. OE")
     ap.add_argument("--selftest", action="store_true")
     args = ap.parse_args()
     if args.selftest:
@@ -257,7 +301,7 @@ def main():
     if not args.log:
         ap.error("log is required")
     with open(args.log, errors="replace") as f:
-        passed, failed, out = judge(f, args.label, tuple(args.expect))
+        passed, failed, out = judge(f, args.label, tuple(args.expect), taint_exact=args.taint)
     for line in out:
         print(line)
     print(f"{passed} {failed}")
