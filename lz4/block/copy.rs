@@ -83,7 +83,9 @@ pub(super) fn copy_match_steps<const S: usize>(
         let c = w.get_mut(t.wrapping_sub(offset)..t.wrapping_add(S))?;
         let v = *c.first_chunk::<S>()?;
         *c.get_mut(offset..)?.first_chunk_mut::<S>()? = v;
-        t += S;
+        // t < stop <= w.len() <= isize::MAX: never None (checked rather
+        // than a `+` whose overflow check rustc 1.85 keeps, a panic path).
+        t = t.checked_add(S)?;
     }
     while t < dend {
         *w.get_mut(t)? = *w.get(t.wrapping_sub(offset))?;
@@ -120,7 +122,7 @@ pub(super) fn copy_exact(d: &mut [u8], s: &[u8]) -> Option<()> {
         let mut i = 0;
         while n.wrapping_sub(i) > 16 {
             copy16_at(d, s, i)?;
-            i += 16;
+            i = i.checked_add(16)?;
         }
         *d.last_chunk_mut::<16>()? = *s.last_chunk::<16>()?;
     } else if n >= 8 {
@@ -179,7 +181,7 @@ pub(super) fn copy_literals_wild(
     let mut i = 0;
     loop {
         copy16_at(o, s, i)?;
-        i += 16;
+        i = i.checked_add(16)?;
         if i >= len {
             return Some(());
         }
@@ -213,7 +215,7 @@ fn copy_chunks16(d: &mut [u8], s: &[u8]) {
             *d0 = a.to_ne_bytes();
             *d1 = b.to_ne_bytes();
         }
-        i += 16;
+        i = i.wrapping_add(16);
     }
 }
 
@@ -308,7 +310,8 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
                 w.get_mut(t.wrapping_sub(offset)..t.wrapping_add(32))?,
                 offset,
             )?;
-            t += 32;
+            // t + 32 <= cap <= isize::MAX: never None (the same below).
+            t = t.checked_add(32)?;
         }
     } else if offset >= 8 {
         let stop = dend.min(cap.saturating_sub(15));
@@ -317,7 +320,7 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
                 w.get_mut(t.wrapping_sub(offset)..t.wrapping_add(16))?,
                 offset,
             )?;
-            t += 16;
+            t = t.checked_add(16)?;
         }
     } else if let Some(p) = pattern8(w, offset) {
         // Store the 8-byte pattern every `stride` bytes (a multiple of the
@@ -344,7 +347,7 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
             // every 8 bytes, so the chunks up to the first one that reaches
             // `stop` are cut once and stored with one loop test each, not
             // two. t + n <= stop + 31 <= cap.
-            let n = (stop - t + 31) & !31;
+            let n = (stop - t).checked_add(31)? & !31;
             let v = p.to_le_bytes();
             for c in w.get_mut(t..)?.get_mut(..n)?.chunks_exact_mut(32) {
                 for q in c.chunks_exact_mut(8) {
@@ -357,7 +360,7 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
             let c = w.get_mut(t..t.wrapping_add(32))?;
             store_pattern16(c.first_chunk_mut::<16>()?, p, p2);
             store_pattern16(c.get_mut(s16..)?.first_chunk_mut::<16>()?, p, p2);
-            t += 2 * s16;
+            t = t.checked_add(2 * s16)?;
         }
         let stop = dend.min(cap.saturating_sub(15));
         while t < stop {
@@ -366,7 +369,7 @@ fn copy_match(d: &mut [u8], op: usize, offset: usize, len: usize) -> Option<()> 
                 p,
                 p2,
             );
-            t += s16;
+            t = t.checked_add(s16)?;
         }
         let p = p.to_le_bytes();
         let stop = dend.min(cap.saturating_sub(7));

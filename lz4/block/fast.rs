@@ -133,7 +133,8 @@ pub(super) fn fast_loop<Y: Yield>(
             let nibble = token & ML_MASK;
             let len = if len != RUN_MASK {
                 // liblz4: ip <= iend - 17.
-                if iend - ip < 17 {
+                // The token at ip - 1 was read: ip <= iend.
+                if iend.wrapping_sub(ip) < 17 {
                     break 'fast Entry::Literals { token, len };
                 }
                 copy_literals_wild(src, ip, dst, op, 16).ok_or(Error::LiteralsPastInput)?;
@@ -343,7 +344,18 @@ fn hot_run(unread: &[u8], window: &mut [u8], mut pos: usize, long_limit: usize) 
                 let Some(end) = hot_near(seq, window, pos, len, nibble, offset) else {
                     break;
                 };
+                // hot_near() took the sequence: its token, two offset
+                // bytes and `len` literals are in `rest`.  rustc 1.95 and
+                // later see it and drop split_at()'s panic; rustc 1.85
+                // (Debian's kernel) keeps it, and there a failed check
+                // leaves the sequence to the caller instead.  The gate
+                // keeps the newer compilers' code as it was.
+                #[cfg(rlz4_cold_path)]
                 let (_, r) = rest.split_at(len + 3);
+                #[cfg(not(rlz4_cold_path))]
+                let Some(r) = rest.get(len + 3..) else {
+                    break;
+                };
                 rest = r;
                 pos = end;
                 continue;
@@ -355,7 +367,13 @@ fn hot_run(unread: &[u8], window: &mut [u8], mut pos: usize, long_limit: usize) 
                 break;
             };
             *match_out = *match_src;
+            // As above: the sequence is in `rest`.
+            #[cfg(rlz4_cold_path)]
             let (_, r) = rest.split_at(len + 3);
+            #[cfg(not(rlz4_cold_path))]
+            let Some(r) = rest.get(len + 3..) else {
+                break;
+            };
             rest = r;
             // pos + 32 <= window.len(): no wrap.
             pos = pos.wrapping_add(len + nibble + MINMATCH);

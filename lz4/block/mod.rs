@@ -389,7 +389,8 @@ fn read_length<Y: Yield>(
             return Err(Error::TruncatedLength);
         };
         let s = usize::from(b);
-        *ip += 1;
+        // The byte at `ip` was in `src`: no wrap.
+        *ip = ip.wrapping_add(1);
         // len <= MAX_LENGTH before the add: no overflow, even on 32 bits.
         len = len.wrapping_add(s);
         if rest.len() < slack {
@@ -441,8 +442,9 @@ fn copy_literals_chunked<Y: Yield>(
             continue;
         }
         copy_literals(src, ip, d, op, n).ok_or(Error::LiteralsPastInput)?;
-        ip += n;
-        op += n;
+        // The copy succeeded: ip + n <= src.len(), op + n <= d.len().
+        ip = ip.wrapping_add(n);
+        op = op.wrapping_add(n);
         len -= n;
     }
     budget.check_at(ip, op, SEQ_COST)
