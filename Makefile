@@ -7,6 +7,10 @@
 #   make KDIR=/lib/modules/$(uname -r)/build
 #                           build it against another prepared Rust kernel
 #                           (clang- or gcc-built; LLVM= follows its .config)
+#   make debian             build it for Debian's own 7.3 kernel, whose
+#                           headers lack rust/: on trixie with the system's
+#                           toolchain for the running kernel, elsewhere in a
+#                           private trixie root (scripts/debian.sh)
 #   make run                boot the test kernel in QEMU and show the module
 #   make modules_install    install rust_lz4.ko with the kernel's modules_install
 #                           (M=, honours INSTALL_MOD_PATH and INSTALL_MOD_DIR);
@@ -27,12 +31,15 @@
 #   make setup              install what the project needs (idempotent)
 #
 # KERNEL=7.3 (default) or KERNEL=6.12 selects the test kernel; 7.3-san and
-# 6.12-san are their KASAN/UBSAN/lockdep/kmemleak variants.
+# 6.12-san are their KASAN/UBSAN/lockdep/kmemleak variants; debian-7.3 is
+# Debian's own kernel (make run, make test).
 
 KERNEL ?= 7.3
 S := scripts
+# For scripts/lib.sh when a recipe sources it.
+export RLZ4_SCRIPTS := $(CURDIR)/$(S)
 
-.PHONY: all module modules_install install dkms-modules setup kernel kernel-path run test soak bench kbench kcount clean
+.PHONY: all module debian modules_install install dkms-modules setup kernel kernel-path run test soak bench kbench kcount clean
 
 all: module
 
@@ -52,13 +59,20 @@ module: setup
 		cp "$$ko" rust_lz4.ko && echo "module: rust_lz4.ko for Linux $(KERNEL) test kernel ($$kdir)"
 endif
 
+DEBIAN_KERNEL ?= debian-7.3
+debian:
+	@kdir=$$(bash $(S)/debian.sh build $(DEBIAN_KERNEL)) && \
+		ko=$$(bash $(S)/module.sh "$$kdir" out/$(DEBIAN_KERNEL)) && cp "$$ko" rust_lz4.ko && \
+		bash $(S)/debian.sh check "$$kdir" rust_lz4.ko && \
+		echo "module: rust_lz4.ko for Debian's $$(cat "$$kdir/.rlz4-debian")"
+
 # The kernel's own modules_install on the module just built: the .ko goes to
 # $(INSTALL_MOD_PATH)/lib/modules/<release>/$(INSTALL_MOD_DIR), then depmod.
 modules_install: module
 	@. $(S)/lib.sh && \
 		if [ -n "$(KDIR)" ]; then kdir="$(KDIR)"; out=out/kdir-$$(cat "$(KDIR)/include/config/kernel.release"); \
 		else kdir=$$(bash $(S)/kernel.sh path $(KERNEL)); out=out/$(KERNEL); fi && \
-		$(MAKE) -C "$$kdir" M="$$(realpath "$$out")" $$(kmake_args "$$kdir") \
+		kexec "$$kdir" $(MAKE) -C "$$kdir" M="$$(realpath "$$out")" $$(kmake_args "$$kdir") \
 			$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH="$(INSTALL_MOD_PATH)") \
 			$(if $(INSTALL_MOD_DIR),INSTALL_MOD_DIR="$(INSTALL_MOD_DIR)") modules_install
 

@@ -12,6 +12,7 @@
 # attached for swap and zswap (BALLOON_ZSWAP=0: none).  Prints the judge's lines, the
 # host's balloon report and, last, "PASSED FAILED"; exits 1 if anything
 # failed.  The host report is kept next to LOG as LOG with .host.log.
+# KTAP_TAINT=OE in the environment: the judge's --taint.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,7 +51,7 @@ balloon_once() {
 # QEMU itself aborting is an emulator bug, not a result: once more, with
 # the host's report of that boot set aside too.
 SET_ASIDE_TOO=$hostlog boot_retrying "$log" "$label" balloon_once || true
-res=$(python3 "$here/ktap.py" "$log" --label "$label")
+res=$(python3 "$here/ktap.py" "$log" --label "$label" ${KTAP_TAINT:+--taint "$KTAP_TAINT"})
 echo "$res" | judge_show
 # The suite's figures.
 grep -a -E '^# (RAM |calls |STATS delta|c_min:|c_max:|[0-9]+ samples|[0-9]+ warning|longest|zswap under|swap on)' "$log" | tr -d '\r' || true

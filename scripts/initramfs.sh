@@ -7,7 +7,9 @@
 #   initramfs.sh KDIR MODULE.ko OUT.cpio [DEST=SRC ...]
 #
 # Each DEST=SRC adds a file, or, when SRC is a directory, the directory DEST
-# with the files directly in SRC.
+# with the files directly in SRC.  A kernel tree with rlz4-kmod/ (Debian's
+# own kernel, scripts/debian.sh) adds those modules as /kmod, which /init
+# loads before the suite.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,6 +33,10 @@ trap 'rm -f "$list"' EXIT
 	echo "slink /bin/sh busybox 777 0 0"
 	echo "file /init $top/tests/guest/init 755 0 0"
 	echo "file /rust_lz4.ko $ko 644 0 0"
+	if [ -d "$kdir/rlz4-kmod" ]; then
+		echo "dir /kmod 755 0 0"
+		for f in "$kdir"/rlz4-kmod/*.ko; do echo "file /kmod/$(basename "$f") $f 644 0 0"; done
+	fi
 	for f in "$top"/tests/guest/*.sh; do
 		echo "file /tests/$(basename "$f") $f 755 0 0"
 	done

@@ -9,6 +9,7 @@
 # KERNEL is a line from $KERNELS (7.3, 6.12), or its sanitizer variant
 # (7.3-san, 6.12-san: kernels/sanitize.config merged on top).  With
 # SANITIZE=1 in the environment a plain line name selects its variant.
+# debian-7.3 is Debian's own kernel, made by scripts/debian.sh.
 # The build lives in $CACHE/build/linux-KERNEL-KEY, where KEY hashes the source package version,
 # the config fragments, the build recipe version and the toolchain, so any
 # change to them builds a fresh kernel and an old build is never silently
@@ -21,6 +22,7 @@ top=$(dirname "$here")
 
 cmd=${1:-}
 K=${2:-$DEFAULT_KERNEL}
+case "$K" in debian-*) exec bash "$here/debian.sh" "$cmd" "$K" ;; esac
 [ "${SANITIZE:-0}" != 1 ] || K=${K%-san}-san
 # LINE: the kernel line (source tree and fragment); K names the build.
 LINE=${K%-san}

@@ -12,23 +12,45 @@ export CACHE RUSTC RUSTDOC CLIPPY_DRIVER RUSTFMT BINDGEN
 
 KERNELS="7.3 6.12"
 DEFAULT_KERNEL=7.3
+# Distribution kernels make test also runs on (scripts/debian.sh).
+DEBIAN_KERNELS="debian-7.3"
 
 # kmake_args [KDIR]: arguments for every make in a kernel tree (test kernels
 # and the module).  The test kernels are built with clang 19 (LLVM=-19).
 # For a given KDIR the compiler is the one that built it: LLVM=-19 when its
 # .config has CONFIG_CC_IS_CLANG, none for a gcc-built kernel (most
 # distribution kernels); LLVM in the environment (`make KDIR=... LLVM=1`)
-# overrides that, and an empty LLVM= means none.
+# overrides that, and an empty LLVM= means none.  A tree with its own
+# toolchain root (scripts/debian.sh) takes that root's bindgen.
 kmake_args() {
-	local llvm=-19
+	local llvm=-19 bindgen=$BINDGEN
 	if [ -n "${1:-}" ]; then
 		if [ -n "${LLVM+set}" ]; then
 			llvm=$LLVM
 		elif [ -f "$1/.config" ] && ! grep -q '^CONFIG_CC_IS_CLANG=y' "$1/.config"; then
 			llvm=
 		fi
+		[ ! -f "$1/.rlz4-root" ] || bindgen=/usr/bin/bindgen
 	fi
-	echo ${llvm:+LLVM=$llvm} RUSTC=$RUSTC RUSTDOC=$RUSTDOC HOSTRUSTC=$RUSTC CLIPPY_DRIVER=$CLIPPY_DRIVER BINDGEN=$BINDGEN
+	echo ${llvm:+LLVM=$llvm} RUSTC=$RUSTC RUSTDOC=$RUSTDOC HOSTRUSTC=$RUSTC CLIPPY_DRIVER=$CLIPPY_DRIVER BINDGEN=$bindgen
+}
+
+# kexec KDIR COMMAND...: runs COMMAND with the toolchain KDIR was built
+# with.  That is the machine's own, except for a kernel tree made by
+# scripts/debian.sh, whose file .rlz4-root names a private Debian root
+# holding the exact rustc of that kernel: COMMAND then runs inside it
+# (chroot), with the checkout, the build cache and the current directory
+# at their own paths.
+# (The Makefile sources this file with /bin/sh and sets RLZ4_SCRIPTS.)
+kexec() {
+	local kdir=$1 scripts=${RLZ4_SCRIPTS:-}
+	shift
+	if [ -f "$kdir/.rlz4-root" ]; then
+		[ -n "$scripts" ] || scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+		bash "$scripts/debian.sh" exec "$(cat "$kdir/.rlz4-root")" "$@"
+	else
+		"$@"
+	fi
 }
 
 # Seconds since $1 as "XmYYs".
@@ -79,7 +101,8 @@ core_rustc() {
 	cmd=$(printf '%s\n' "$cmd" | sed -e 's/--extern [a-z_]*//g' -e 's/--emit=dep-info=[^ ]*//' \
 		-e 's/-[WDA]clippy::[^ ]*//g' -e 's/--cfg MODULE//' \
 		-e 's/ --emit=obj=[^ ]*rust_lz4_rs\.o [^ ]*rust_lz4\.rs/ /')
-	(cd "$1" && eval "RUSTC_BOOTSTRAP=1 $cmd -Amissing_docs -Aunreachable_pub --emit=obj=$4 $3")
+	# With KDIR's toolchain (kexec): in its private root for a Debian tree.
+	kexec "$1" sh -c "cd \"\$0\" && RUSTC_BOOTSTRAP=1 $cmd -Amissing_docs -Aunreachable_pub --emit=obj=$4 $3" "$1"
 }
 
 die() { printf '%s: error: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }

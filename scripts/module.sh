@@ -32,5 +32,5 @@ done
 # The ioctl ABI: service/uapi.rs against the C header, before any build.
 bash "$here/abi-check.sh" >&2 || die "service/uapi.rs does not match include/uapi/linux/rust_lz4.h"
 
-make -C "$kdir" M="$out" $(kmake_args "$kdir") "$@" modules >&2
+kexec "$kdir" make -C "$kdir" M="$out" $(kmake_args "$kdir") "$@" modules >&2
 echo "$out/rust_lz4.ko"

@@ -17,7 +17,9 @@ bash "$here/setup.sh"
 demo=$top/out/demo
 mkdir -p "$demo"
 bash "$here/guest-data.sh" --tools-only "$top/out/guest"
-head -c 4M <(tar -C "$CACHE/src/linux-$K" -cf - mm kernel) >"$demo/sample"
+src=$CACHE/src/linux-$K
+[ -d "$src" ] || src=$CACHE/src/linux-$DEFAULT_KERNEL # debian-7.3
+head -c 4M <(tar -C "$src" -cf - mm kernel) >"$demo/sample"
 lz4 -q -f -B6 "$demo/sample" "$demo/sample.lz4"
 sha256sum <"$demo/sample" | cut -d' ' -f1 >"$demo/sample.sha256"
 module_initramfs "$K" "$top/out/$K/initrd.cpio" /bin/rlz4="$top/out/guest/rlz4" /demo="$demo"

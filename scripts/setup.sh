@@ -34,6 +34,8 @@ PKGS=(
 	busybox-static lz4 liblz4-dev xz-utils python3
 	# `make test` packaging check: dkms add + build in private trees
 	dkms
+	# Debian's own kernel: a private trixie root (scripts/debian.sh)
+	mmdebstrap
 	"$SRC_712"
 )
 # qemu-system-x86 must match the qemu-utils 10.0 of the image: take it from
