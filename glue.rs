@@ -9,7 +9,7 @@
 //! | `/dev/rust_lz4`             | [`MiscDevice`], [`Ioctl`]              | `glue.c` (miscdevice)    |
 //! | `<debugfs>/<dir>` switches  | [`DebugfsDir`]                         | `glue.c` (debugfs)       |
 //! | total RAM, and its changes  | [`RamWatch`], [`RamCheck`], [`total_ram`] | `glue.c` (delayed work, memory notifier), `si_meminfo()` |
-//! | user memory                 | [`read_user`], [`read_user_struct`], [`read_user_vec`], [`write_user_prefix`], [`write_user_slice`] | the kernel crate's `UserSlice`, `KVVec` |
+//! | user memory                 | [`read_user`], [`read_user_struct`], [`read_user_vec`], [`request_buffer`], [`write_user_prefix`], [`write_user_slice`] | the kernel crate's `UserSlice`, `KVVec` |
 //! | the yield                   | [`cond_resched`], [`fatal_signal_pending`] | `glue.c` (macro, inline) |
 //! | the clock                   | [`now_ns`]                             | `ktime_get()`            |
 //! | parsing a parameter         | [`kstrtoull`]                          | `kstrtoull()`            |
@@ -596,11 +596,23 @@ pub(crate) fn write_user_prefix<T: UserStruct>(addr: u64, value: &T, len: usize)
     write_user_slice(addr, bytes.get(..len.min(bytes.len())).ok_or(EINVAL)?)
 }
 
-/// Reads `len` bytes at user `addr` into a new kernel buffer
-/// (`GFP_KERNEL_ACCOUNT`: charged to the caller's memory cgroup, vmalloc'ed
-/// when large); `ENOMEM`, or `EFAULT` when they are not readable.
+/// A zeroed kernel buffer of `len` bytes for one request: charged to the
+/// caller's memory cgroup (`GFP_KERNEL_ACCOUNT`), vmalloc'ed when large, and
+/// `ENOMEM` without an allocation-failure backtrace in the log
+/// (`__GFP_NOWARN`, as `memdup_user()`): the size is the caller's to choose,
+/// the caller gets the error and `STATS` counts it.
+pub(crate) fn request_buffer(len: usize) -> Result<KVVec<u8>> {
+    Ok(KVVec::from_elem(
+        0u8,
+        len,
+        GFP_KERNEL_ACCOUNT | __GFP_NOWARN,
+    )?)
+}
+
+/// Reads `len` bytes at user `addr` into a new [`request_buffer`];
+/// `ENOMEM`, or `EFAULT` when they are not readable.
 pub(crate) fn read_user_vec(addr: u64, len: usize) -> Result<KVVec<u8>> {
-    let mut buf = KVVec::from_elem(0u8, len, GFP_KERNEL_ACCOUNT)?;
+    let mut buf = request_buffer(len)?;
     UserSlice::new(user_ptr(addr), len)
         .reader()
         .read_slice(&mut buf)?;

@@ -116,7 +116,7 @@ fn decompress(arg: u64) -> Result {
     }
     let (src_len, dst_cap) = check_caps(args.src_len, args.dst_cap)?;
     let src = copy_in(args.src, src_len)?;
-    let mut dst = KVVec::from_elem(0u8, dst_cap, GFP_KERNEL_ACCOUNT)?;
+    let mut dst = glue::request_buffer(dst_cap)?;
 
     let n = if exact {
         super::decompress_zfs_exact(&src, &mut dst)?
@@ -140,8 +140,8 @@ fn bench(arg: u64) -> Result {
     }
     let (src_len, dst_cap) = check_caps(args.src_len, args.dst_cap)?;
     let src = copy_in(args.src, src_len)?;
-    let mut rust_out = KVVec::from_elem(0u8, dst_cap, GFP_KERNEL_ACCOUNT)?;
-    let mut c_out = KVVec::from_elem(0u8, dst_cap, GFP_KERNEL_ACCOUNT)?;
+    let mut rust_out = glue::request_buffer(dst_cap)?;
+    let mut c_out = glue::request_buffer(dst_cap)?;
 
     let mut hook = KernelYield::new();
     let res = (|| -> Result<(usize, u64, u64)> {
