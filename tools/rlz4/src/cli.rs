@@ -23,6 +23,9 @@ usage: rlz4 decompress --format block|zfs|frame|legacy [--max-output BYTES] [--e
        rlz4 corpus-check [--device PATH] DIR      malformed corpus: expected errors
        rlz4 ioctl-fuzz [--seed N] [--count N] [--allow ERRNO,...] [PATH]
                                                   random ioctls, sizes and pointers
+       rlz4 faults load KO [PARAM=VALUE...] | decompress --format F --max-output N --sha HEX [--exact] FILE
+                   | bench --max-output N FILE | stats
+                                                  every fault site of a syscall in turn (fail-nth)
        rlz4 run-as UID[:GID] COMMAND [ARGS...]    run COMMAND with that uid/gid, no groups
 --device decodes in the kernel through /dev/rust_lz4 (or PATH), with the same
 semantics and exit codes as the host decoder (caps: 16 MiB out, 16 MiB + 128 KiB in);
@@ -397,6 +400,7 @@ pub fn run(args: &[String]) -> ExitCode {
         "bench" => return crate::bench::main(rest),
         "kbench" => return crate::kbench::main(rest),
         "devcheck" => return crate::devcheck::main(rest),
+        "faults" => return crate::faults::main(rest),
         "corpus-check" => return crate::corpus_check::main(rest),
         "stats" => stats(rest),
         "ioctl-fuzz" => return crate::ioctl_fuzz::main(rest),

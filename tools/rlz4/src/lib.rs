@@ -16,6 +16,7 @@ pub mod corpus_check;
 pub mod cref;
 pub mod devcheck;
 pub mod device;
+pub mod faults;
 pub mod ioctl_fuzz;
 pub mod kbench;
 pub mod zfsref;
