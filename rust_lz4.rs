@@ -64,7 +64,16 @@ impl kernel::Module for RustLz4 {
         service::resched::configure()?;
         arc::announce(&limits);
         let arc = arc::Arc::start(limits)?;
-        let device = service::device::Device::register()?;
+        let device = match service::device::Device::register() {
+            Ok(device) => device,
+            Err(e) => {
+                // The fault-injection suite's planted bug, in test builds
+                // only (`Kbuild`): `/proc/rust_lz4` stays behind.
+                #[cfg(rlz4_fault_plant)]
+                arc.leak_proc_file();
+                return Err(e);
+            }
+        };
         // The test switches of both halves (Documentation/testing.rst).
         let debugfs = glue::DebugfsDir::new(c_str!("rust_lz4"))?;
         debugfs.switch(

@@ -66,4 +66,15 @@ impl Arc {
             _arcstats: arcstats,
         })
     }
+
+    /// The fault-injection suite's planted bug, in test builds only
+    /// (`Kbuild`'s `RLZ4_FAULT_PLANT`): stops following RAM but leaves
+    /// `/proc/rust_lz4` registered, as a failed load that skipped one
+    /// cleanup step would.
+    #[cfg(rlz4_fault_plant)]
+    pub(crate) fn leak_proc_file(self) {
+        let Arc { _follow, _arcstats } = self;
+        drop(_follow);
+        core::mem::forget(_arcstats);
+    }
 }

@@ -58,7 +58,9 @@ add() {
 }
 rlz() { "$rlz4" compress --format "$1" "$t/raw" "$c/$2"; add "$2" "$1"; }
 
-for spec in ksrc-tar:4K json:128K elf:1M ksrc-tar:16M random:64K repeat:1M; do
+# json:5M: over KMALLOC_MAX_SIZE, so the kernel's buffer is vmalloc'ed at
+# once (the fault-injection suite reaches vmalloc's fault sites with it).
+for spec in ksrc-tar:4K json:128K elf:1M json:5M ksrc-tar:16M random:64K repeat:1M; do
 	slice "${spec%%:*}" "${spec#*:}"
 	rlz block "block-${spec%%:*}-${spec#*:}"
 done
@@ -74,6 +76,7 @@ frame() {
 	lz4 -q -z -f "$@" "$t/raw" "$c/$name"
 	add "$name" frame
 }
+slice json 4K && frame frame-B4-json-4K -B4
 slice ksrc-tar 1M && frame frame-B4-ksrc-1M -B4
 slice json 1M && frame frame-B5-BD-json-1M -B5 -BD
 slice elf 4M && frame frame-B6-size-elf-4M -B6 --content-size
@@ -84,6 +87,7 @@ lz4 -q -z -f "$t/a" "$t/a.lz4" && lz4 -q -z -f -B5 "$t/b" "$t/b.lz4"
 cat "$t/a.lz4" "$t/b.lz4" >"$c/frame-concat-2"
 cat "$t/a" "$t/b" >"$t/raw"
 add frame-concat-2 frame
+slice json 4K && lz4 -q -l -f "$t/raw" "$c/legacy-json-4K" && add legacy-json-4K legacy
 slice json 1M && lz4 -q -l -f "$t/raw" "$c/legacy-json-1M" && add legacy-json-1M legacy
 slice elf 16M && lz4 -q -l -f "$t/raw" "$c/legacy-elf-16M" && add legacy-elf-16M legacy
 rm -rf "$t"

@@ -43,6 +43,9 @@
  *   EOPNOTSUPP a frame feature not supported (dictionary ID)
  *   ENOMEM     no memory for the kernel buffers
  *   EINTR      a fatal signal arrived
+ * On error the struct is not written back, and dst is left as it was,
+ * except after EFAULT: the whole output when writing the struct back
+ * failed, the part before the fault when dst is only partly writable.
  */
 struct rust_lz4_decompress {
 	__u32 argsz;
@@ -81,7 +84,8 @@ struct rust_lz4_bench {
  * fields count the crypto API's "lz4" of this module (driver lz4-rust, used
  * e.g. by zswap); they were appended later: an argsz of 120 (the first
  * version, RUST_LZ4_STATS_SIZE_VER0) is still accepted and gets the
- * fields before them.
+ * fields before them.  A failed DECOMPRESS or BENCH counts once, under
+ * its errno; STATS counts nothing.
  */
 #define RUST_LZ4_STATS_SIZE_VER0	120
 struct rust_lz4_stats {
