@@ -130,25 +130,6 @@ else
 	fail host/claim-control "the tests passed a Claim that never refuses: see $OUT/host/claim-broken.log"
 fi
 
-section "host: registration claims (claim.rs)"
-# Control: with the compare-exchange's result ignored, a second claim
-# succeeds, and the tests must fail.
-if $RUSTC --edition 2021 --test -o "$OUT/host/claim_tests" "$top/claim.rs" >"$OUT/host/claim.log" 2>&1 &&
-	"$OUT/host/claim_tests" >>"$OUT/host/claim.log" 2>&1; then :; fi
-grep -E '^test |^test result' "$OUT/host/claim.log"
-c=$(cargo_counts "$OUT/host/claim.log")
-[ "$c" = "0 0" ] && { cat "$OUT/host/claim.log"; c="0 1"; }
-add_counts host/claim "$c"
-sed 's/\.ok()?;$/;/' "$top/claim.rs" >"$OUT/host/claim-broken.rs"
-if cmp -s "$top/claim.rs" "$OUT/host/claim-broken.rs"; then
-	fail host/claim-control "could not plant the fault in claim.rs"
-elif $RUSTC --edition 2021 --test -A warnings -o "$OUT/host/claim_broken" "$OUT/host/claim-broken.rs" \
-	>"$OUT/host/claim-broken.log" 2>&1 && ! "$OUT/host/claim_broken" >>"$OUT/host/claim-broken.log" 2>&1; then
-	pass host/claim-control
-else
-	fail host/claim-control "the tests passed a Claim that never refuses: see $OUT/host/claim-broken.log"
-fi
-
 section "host: harness judge self-test (negative controls)"
 c=$(python3 "$here/ktap.py" --selftest | tee "$OUT/host/ktap-selftest.log" | tail -1)
 grep '^not ok' "$OUT/host/ktap-selftest.log"
