@@ -479,14 +479,11 @@ for K in $BUILDS; do
 			"RLZ4_CORPUS_MAX=4194304 RLZ4_KBENCH_CAP=1M RLZ4_KBENCH_MS=10 RLZ4_SIGKILL_MAX_CS=500"
 		boot "$K" "$kdir" zfs zfs 1G 2 300
 		boot "$K" "$kdir" hostile hostile 2G 2 600 "rlz4.fuzz=1000 rlz4.repeat=10"
-		# Fault injection: every fault site of each ioctl failed in
-		# turn (tests/guest/faults.sh), and the negative control of
-		# the load sweep, a module with a planted cleanup bug.  The
-		# load sweep itself is not run here: on 6.12 a failed
-		# allocation in crypto_schedule_test() WARNs and leaves
-		# lz4-rust's larval holding a module reference
-		# (Documentation/testing.rst).
-		boot "$K" "$kdir" faults faults 2G 2 600 "rlz4.faults=ioctl"
+		# Fault injection: every fault site of the module's load, of
+		# each ioctl and of a decompress through the crypto API failed
+		# in turn (tests/guest/faults.sh), and the negative control of
+		# the load sweep, a module with a planted cleanup bug.
+		boot "$K" "$kdir" faults faults 2G 2 600
 		faults_control "$K" "$kdir"
 		# A short balloon run: the same checks under the sanitizers, with
 		# 4 s steps down to 1 GiB at most, reached or not: KASAN's shadow

@@ -28,6 +28,13 @@
 //! rlz4 faults crypto --max-output N FILE     (a raw block, through lz4-rust)
 //! ```
 //!
+//! Any command may start with `--reject SYMBOL`: no slab or page allocation
+//! made under the kernel function SYMBOL fails (the stack filter,
+//! `reject-start`/`reject-end`, which fail-nth honours when the kernel has
+//! `CONFIG_FAULT_INJECTION_STACKTRACE_FILTER`).  The sweeps use it for the
+//! crypto core's code that cannot take a failure cleanly; the table line
+//! names the symbol.
+//!
 //! Nothing between the write to fail-nth and the read back may reach a fault
 //! site of its own: the buffers are allocated and the whole process is locked
 //! in memory (`mlockall`) beforehand, so no page fault allocates in the
@@ -45,6 +52,7 @@ use std::io::{self, Write};
 use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
+use std::sync::OnceLock;
 
 /// The fault attributes the test kernels have, in debugfs.
 const ATTRS: [&str; 3] = ["failslab", "fail_page_alloc", "fail_usercopy"];
@@ -127,6 +135,95 @@ impl FailNth {
 /// are user copies.
 fn harness_takes(left: u32) -> i64 {
     i64::from(left == 1 || left == 2)
+}
+
+/// The attributes a stack filter applies to: the allocation ones.
+const REJECT_ATTRS: [&str; 2] = ["failslab", "fail_page_alloc"];
+
+/// The function whose allocations a [`Reject`] keeps from failing, for the
+/// table line.
+static REJECTED: OnceLock<String> = OnceLock::new();
+
+/// A stack filter on [`REJECT_ATTRS`]: a fault site reached with `symbol`'s
+/// code in the call chain (the kernel looks at up to 32 frames) does not
+/// fail and does not count as a site.  The range is the function's, from
+/// `/proc/kallsyms`: its address up to the next symbol's.  Removed when
+/// dropped.
+struct Reject;
+
+impl Reject {
+    fn new(symbol: &str) -> Result<Reject, String> {
+        let (start, end) = symbol_range(symbol)?;
+        for a in REJECT_ATTRS {
+            for (f, v) in [("reject-start", start), ("reject-end", end)] {
+                let p = format!("{DEBUGFS}/{a}/{f}");
+                std::fs::write(&p, format!("{v:#x}")).map_err(|e| {
+                    format!("{p}: {e} (the kernel needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)")
+                })?;
+                let back = std::fs::read_to_string(&p).map_err(|e| format!("{p}: {e}"))?;
+                let got = u64::from_str_radix(back.trim().trim_start_matches("0x"), 16).ok();
+                if got != Some(v) {
+                    return Err(format!("{p}: wrote {v:#x}, read back {}", back.trim()));
+                }
+            }
+        }
+        println!("# faults: no allocation under {symbol} [{start:#x}, {end:#x}) fails");
+        // One filter per run: main() takes one `--reject`.
+        let _ = REJECTED.set(symbol.to_string());
+        Ok(Reject)
+    }
+}
+
+impl Drop for Reject {
+    fn drop(&mut self) {
+        for a in REJECT_ATTRS {
+            for f in ["reject-end", "reject-start"] {
+                let p = format!("{DEBUGFS}/{a}/{f}");
+                if let Err(e) = std::fs::write(&p, "0") {
+                    println!("not ok faults_reject_removed: {p}: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// `[start, end)` of the kernel function `name`: its address in
+/// `/proc/kallsyms`, and the next higher address of any symbol.
+fn symbol_range(name: &str) -> Result<(u64, u64), String> {
+    let all =
+        std::fs::read_to_string("/proc/kallsyms").map_err(|e| format!("/proc/kallsyms: {e}"))?;
+    range_in(&all, name)
+}
+
+/// [`symbol_range`] in the text of a `/proc/kallsyms`.
+fn range_in(all: &str, name: &str) -> Result<(u64, u64), String> {
+    let syms: Vec<(u64, &str)> = all
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let addr = u64::from_str_radix(f.next()?, 16).ok()?;
+            let _kind = f.next()?;
+            Some((addr, f.next()?))
+        })
+        .collect();
+    let found: Vec<u64> = syms.iter().filter(|s| s.1 == name).map(|s| s.0).collect();
+    let start = match found[..] {
+        [a] if a != 0 => a,
+        [0] => {
+            return Err(format!(
+                "{name}: /proc/kallsyms hides addresses (kptr_restrict)"
+            ))
+        }
+        [] => return Err(format!("{name}: not in /proc/kallsyms")),
+        _ => return Err(format!("{name}: {} symbols of that name", found.len())),
+    };
+    let end = syms
+        .iter()
+        .map(|s| s.0)
+        .filter(|&a| a > start)
+        .min()
+        .ok_or(format!("{name}: no symbol after it"))?;
+    Ok((start, end))
 }
 
 /// The `times` of each fault attribute: the kernel takes one off per
@@ -387,6 +484,9 @@ impl Sweep {
                     device::errno_name(err)
                 }
             ));
+        }
+        if let Some(sym) = REJECTED.get() {
+            notes.push(format!("rejected={sym}"));
         }
         println!(
             "table: {} {} sites={} injected={} ({}={} {}={} {}={}) errors=[{}] absorbed={}{}{}",
@@ -1146,10 +1246,24 @@ fn load(args: &[String]) -> Result<bool, String> {
 
 /// Entry point of `rlz4 faults`.
 pub fn main(args: &[String]) -> ExitCode {
-    let Some((cmd, rest)) = args.split_first() else {
-        eprintln!("usage: rlz4 faults load|decompress|bench|stats|crypto ...");
+    let Some((cmd, mut rest)) = args.split_first() else {
+        eprintln!("usage: rlz4 faults load|decompress|bench|stats|crypto [--reject SYMBOL] ...");
         return ExitCode::from(2);
     };
+    // Held until the command is done.
+    let mut _reject = None;
+    if let [flag, symbol, more @ ..] = rest {
+        if flag == "--reject" {
+            match Reject::new(symbol) {
+                Ok(r) => _reject = Some(r),
+                Err(e) => {
+                    println!("not ok faults_{cmd}: --reject: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            rest = more;
+        }
+    }
     let r = match cmd.as_str() {
         "load" => load(rest),
         "decompress" => decompress(rest),
@@ -1165,5 +1279,50 @@ pub fn main(args: &[String]) -> ExitCode {
             println!("not ok faults_{cmd}: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::range_in;
+
+    const KALLSYMS: &str = "\
+ffffffff81623690 t crypto_scomp_init_tfm
+ffffffff81623900 t cryptomgr_notify
+ffffffff816238e0 t crypto_scomp_show
+ffffffffc0001000 t rlz4_helper\t[rust_lz4]
+ffffffff81624310 t cryptomgr_probe
+ffffffff81700000 t twice
+ffffffff81700100 t twice
+";
+
+    #[test]
+    fn range_ends_at_the_next_symbol_in_address_order() {
+        // Lines are not sorted: the end is the next higher address.
+        assert_eq!(
+            range_in(KALLSYMS, "crypto_scomp_init_tfm"),
+            Ok((0xffffffff81623690, 0xffffffff816238e0))
+        );
+        assert_eq!(
+            range_in(KALLSYMS, "cryptomgr_notify"),
+            Ok((0xffffffff81623900, 0xffffffff81624310))
+        );
+    }
+
+    #[test]
+    fn range_refuses_what_it_cannot_place() {
+        assert!(range_in(KALLSYMS, "no_such_fn")
+            .unwrap_err()
+            .contains("not in"));
+        assert!(range_in(KALLSYMS, "twice")
+            .unwrap_err()
+            .contains("2 symbols"));
+        // The last symbol has no end.
+        assert!(range_in(KALLSYMS, "rlz4_helper").is_err());
+        // kptr_restrict shows every address as 0.
+        let hidden = "0000000000000000 t cryptomgr_notify\n0000000000000000 t x\n";
+        assert!(range_in(hidden, "cryptomgr_notify")
+            .unwrap_err()
+            .contains("hides"));
     }
 }
