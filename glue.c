@@ -194,15 +194,17 @@ void rust_lz4_watch_stop(void)
 /*
  * The crypto API's "lz4", driver "lz4-rust": an scomp algorithm whose
  * callbacks are Rust functions.  Neither kernel's Rust has the crypto API,
- * and the context callbacks differ: one context per transform on 6.12
- * (alloc_ctx(tfm) / free_ctx(tfm, ctx)), per-CPU streams on 7.3
- * (.streams.alloc_ctx(void) / .streams.free_ctx(ctx)); the test splits at
- * 6.15, where the signatures changed, and is checked on 6.12 and 7.3 only.
- * The context is the work memory of LZ4_compress_default(), as in
- * crypto/lz4.c, allocated with __GFP_NOWARN: the crypto core passes the
- * failure on as -ENOMEM to the transform's or request's allocator, whose
- * caller handles it, so a backtrace would only be noise that any task can
- * provoke (the fault-injection suite's crypto sweep found it).
+ * and the context callbacks differ: one context per acomp request on 6.12
+ * (alloc_ctx(tfm) / free_ctx(tfm, ctx), called by acomp_request_alloc()),
+ * per-CPU streams on 7.3 (.streams.alloc_ctx(void) / .streams.free_ctx(ctx),
+ * the first CPU's when the first transform is made, the others' from a
+ * worker); the test splits at 6.15, where the signatures changed, and is
+ * checked on 6.12 and 7.3 only.  The context is the work memory of
+ * LZ4_compress_default(), as in crypto/lz4.c.  It is allocated with
+ * __GFP_NOWARN because the crypto core handles the failure (6.12: the
+ * request allocation returns NULL; 7.3: the transform's init fails with
+ * -ENOMEM, or another CPU uses the first CPU's stream), so a backtrace
+ * would be noise that any task allocating an lz4 request can provoke.
  */
 static rust_lz4_scomp_fn rust_lz4_scomp_compress_fn;
 static rust_lz4_scomp_fn rust_lz4_scomp_decompress_fn;

@@ -23,9 +23,9 @@ usage: rlz4 decompress --format block|zfs|frame|legacy [--max-output BYTES] [--e
        rlz4 corpus-check [--device PATH] DIR      malformed corpus: expected errors
        rlz4 ioctl-fuzz [--seed N] [--count N] [--allow ERRNO,...] [PATH]
                                                   random ioctls, sizes and pointers
-       rlz4 faults load [--reject SYMBOL] KO [PARAM=VALUE...]
-                   | decompress [--reject SYMBOL] --format F --max-output N --sha HEX [--exact] FILE
-                   | bench --max-output N FILE | stats | crypto [--reject SYMBOL] --max-output N FILE
+       rlz4 faults CMD [--reject SYMBOL] ARGS, CMD ARGS one of: load KO [PARAM=VALUE...]
+                   | decompress --format F --max-output N --sha HEX [--exact] [--no-all-fail] FILE
+                   | bench --max-output N [--no-all-fail] FILE | stats | crypto --max-output N FILE
                                                   every fault site of a syscall in turn (fail-nth)
        rlz4 run-as UID[:GID] COMMAND [ARGS...]    run COMMAND with that uid/gid, no groups
 --device decodes in the kernel through /dev/rust_lz4 (or PATH), with the same

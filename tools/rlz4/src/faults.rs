@@ -23,17 +23,18 @@
 //! rlz4 faults load KO [PARAM=VALUE...]
 //! rlz4 faults decompress --format F --max-output N --sha HEX [--exact] FILE
 //! rlz4 faults bench --max-output N FILE      (both: then one call with every
-//!                                             allocation failing, make-it-fail)
+//!                                             allocation failing, make-it-fail,
+//!                                             unless --no-all-fail)
 //! rlz4 faults stats
 //! rlz4 faults crypto --max-output N FILE     (a raw block, through lz4-rust)
 //! ```
 //!
-//! Any command may start with `--reject SYMBOL`: no slab or page allocation
-//! made under the kernel function SYMBOL fails (the stack filter,
-//! `reject-start`/`reject-end`, which fail-nth honours when the kernel has
-//! `CONFIG_FAULT_INJECTION_STACKTRACE_FILTER`).  The sweeps use it for the
-//! crypto core's code that cannot take a failure cleanly; the table line
-//! names the symbol.
+//! `--reject SYMBOL` right after the command (`rlz4 faults load --reject
+//! SYMBOL KO`): no slab or page allocation made under the kernel function
+//! SYMBOL fails (the stack filter, `reject-start`/`reject-end`, which fail-nth
+//! honours when the kernel has `CONFIG_FAULT_INJECTION_STACKTRACE_FILTER`).
+//! The sweeps use it for the crypto core's code that cannot take a failure
+//! cleanly; the table line names the symbol.
 //!
 //! Nothing between the write to fail-nth and the read back may reach a fault
 //! site of its own: the buffers are allocated and the whole process is locked
@@ -144,33 +145,55 @@ const REJECT_ATTRS: [&str; 2] = ["failslab", "fail_page_alloc"];
 /// table line.
 static REJECTED: OnceLock<String> = OnceLock::new();
 
+/// The stack depth the kernel examines: its maximum (`MAX_STACK_TRACE_DEPTH`
+/// in lib/fault-inject.c).  At 0 the filter would do nothing.
+const REJECT_DEPTH: u64 = 32;
+
 /// A stack filter on [`REJECT_ATTRS`]: a fault site reached with `symbol`'s
-/// code in the call chain (the kernel looks at up to 32 frames) does not
-/// fail and does not count as a site.  The range is the function's, from
-/// `/proc/kallsyms`: its address up to the next symbol's.  Removed when
-/// dropped.
+/// code among the innermost [`REJECT_DEPTH`] frames does not fail and does
+/// not count as a site; it applies to `make-it-fail` as well.  The range is
+/// the function's, from `/proc/kallsyms`: its address up to the next
+/// symbol's.  It covers the function's own code and what is inlined into
+/// it, not a callee it reaches by a tail call (no frame of its own on the
+/// stack), nor a GCC `.cold` part placed elsewhere: name a function of the
+/// core kernel whose call is followed by more code.  Removed when dropped.
 struct Reject;
 
 impl Reject {
     fn new(symbol: &str) -> Result<Reject, String> {
         let (start, end) = symbol_range(symbol)?;
+        // First, so that a write that fails half-way is undone.
+        let guard = Reject;
         for a in REJECT_ATTRS {
-            for (f, v) in [("reject-start", start), ("reject-end", end)] {
+            for (f, v) in [
+                ("stacktrace-depth", REJECT_DEPTH),
+                ("reject-start", start),
+                ("reject-end", end),
+            ] {
                 let p = format!("{DEBUGFS}/{a}/{f}");
-                std::fs::write(&p, format!("{v:#x}")).map_err(|e| {
+                let text = if f == "stacktrace-depth" {
+                    v.to_string()
+                } else {
+                    format!("{v:#x}")
+                };
+                std::fs::write(&p, &text).map_err(|e| {
                     format!("{p}: {e} (the kernel needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER)")
                 })?;
                 let back = std::fs::read_to_string(&p).map_err(|e| format!("{p}: {e}"))?;
-                let got = u64::from_str_radix(back.trim().trim_start_matches("0x"), 16).ok();
+                let b = back.trim();
+                let got = match b.strip_prefix("0x") {
+                    Some(hex) => u64::from_str_radix(hex, 16).ok(),
+                    None => b.parse().ok(),
+                };
                 if got != Some(v) {
-                    return Err(format!("{p}: wrote {v:#x}, read back {}", back.trim()));
+                    return Err(format!("{p}: wrote {text}, read back {b}"));
                 }
             }
         }
         println!("# faults: no allocation under {symbol} [{start:#x}, {end:#x}) fails");
         // One filter per run: main() takes one `--reject`.
         let _ = REJECTED.set(symbol.to_string());
-        Ok(Reject)
+        Ok(guard)
     }
 }
 
@@ -630,6 +653,8 @@ fn open_all() -> Result<(FailNth, Device), String> {
 struct Opts {
     format: Format,
     exact: bool,
+    /// Skip the call with every allocation failing (`--no-all-fail`).
+    no_all_fail: bool,
     max: usize,
     sha: String,
     file: String,
@@ -639,6 +664,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
     let mut o = Opts {
         format: Format::Block,
         exact: false,
+        no_all_fail: false,
         max: 0,
         sha: String::new(),
         file: String::new(),
@@ -657,6 +683,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             }
             "--sha" => o.sha = val()?,
             "--exact" => o.exact = true,
+            "--no-all-fail" => o.no_all_fail = true,
             f if !f.starts_with('-') && o.file.is_empty() => o.file = f.to_string(),
             other => return Err(format!("unexpected argument {other}")),
         }
@@ -836,7 +863,9 @@ fn decompress(args: &[String]) -> Result<bool, String> {
         &mut call,
         &mut after,
     );
-    s.run_all_fail(&mut prep, &mut call, &mut after);
+    if !o.no_all_fail {
+        s.run_all_fail(&mut prep, &mut call, &mut after);
+    }
     Ok(s.report())
 }
 
@@ -939,7 +968,9 @@ fn bench(args: &[String]) -> Result<bool, String> {
         &mut call,
         &mut after,
     );
-    s.run_all_fail(&mut prep, &mut call, &mut after);
+    if !o.no_all_fail {
+        s.run_all_fail(&mut prep, &mut call, &mut after);
+    }
     Ok(s.report())
 }
 
@@ -1252,16 +1283,22 @@ pub fn main(args: &[String]) -> ExitCode {
     };
     // Held until the command is done.
     let mut _reject = None;
-    if let [flag, symbol, more @ ..] = rest {
+    if let [flag, more @ ..] = rest {
         if flag == "--reject" {
-            match Reject::new(symbol) {
-                Ok(r) => _reject = Some(r),
+            let res = match more {
+                [symbol, more @ ..] => Reject::new(symbol).map(|r| (r, more)),
+                [] => Err("needs a SYMBOL".to_string()),
+            };
+            match res {
+                Ok((r, more)) => {
+                    _reject = Some(r);
+                    rest = more;
+                }
                 Err(e) => {
                     println!("not ok faults_{cmd}: --reject: {e}");
                     return ExitCode::FAILURE;
                 }
             }
-            rest = more;
         }
     }
     let r = match cmd.as_str() {
